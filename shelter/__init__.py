@@ -1,0 +1,88 @@
+"""Shelter: beds, residents and follow-ups for Jakarta's shelters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from shelter.config import HTMX_FILE, PROJECT_ROOT, Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app. No work at import time; no migrations or schedulers started here."""
+    config = config or Config.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_mapping(config.flask_settings())
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    from shelter import access, i18n, labels, security
+    from shelter.db import configure_engine
+    from shelter.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are server-side; see auth.service
+    with app.app_context():
+        configure_engine(db.engine)
+
+    _import_models()
+    from shelter.auth.views import register_session_loader
+
+    register_session_loader(login_manager)
+    app.before_request(access.enforce_login)
+    security.init_app(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+
+    from shelter import cli
+
+    cli.init_app(app)
+    app.jinja_env.globals["HTMX_FILE"] = HTMX_FILE
+    return app
+
+
+def _import_models() -> None:
+    # Every model module, so metadata (and Alembic's autogenerate) sees all tables.
+    from shelter.audit import models as _audit  # noqa: F401
+    from shelter.auth import models as _auth  # noqa: F401
+    from shelter.facilities import models as _facilities  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from shelter.admin.views import bp as admin_bp
+    from shelter.audit.views import bp as audit_bp
+    from shelter.auth.views import bp as auth_bp
+    from shelter.facilities.views import bp as facilities_bp
+    from shelter.health.views import bp as health_bp
+    from shelter.home import bp as home_bp
+
+    for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask import render_template, request
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(status: int):
+        if request.path.startswith("/api/"):
+            codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+                     413: "too_large", 500: "internal_error"}
+            return {"error": {"code": codes.get(status, "error"), "message": codes.get(status, "error")}}, status
+        return render_template("errors/error.html", status=status), status
+
+    for status in (400, 404, 405, 413, 500):
+        app.register_error_handler(status, lambda e, status=status: render_error(status))
+    app.register_error_handler(CSRFError, lambda e: render_error(400))

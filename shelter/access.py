@@ -1,0 +1,112 @@
+"""Deny by default: every endpoint needs a logged-in user unless marked public, and scoped
+lookups answer 404 (never 403) for records outside the user's facilities."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from shelter.auth.models import Role
+from shelter.extensions import db
+from shelter.facilities.models import Facility
+
+# Endpoints that must pass while a user still has to change their initial password.
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "i18n.set_language"}
+
+
+def public(view):
+    """Mark a view as reachable without login (login page, health check, webhooks)."""
+    view.is_public = True
+    return view
+
+
+def is_public_endpoint(endpoint: str | None) -> bool:
+    if endpoint is None:  # 404 for an unknown URL: let the router answer
+        return True
+    if endpoint == "static":
+        return True
+    view = current_app.view_functions.get(endpoint)
+    return bool(getattr(view, "is_public", False))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def enforce_login():
+    """before_request hook: anonymous users go to the login page, unless the endpoint is public."""
+    if is_public_endpoint(request.endpoint):
+        return None
+    if not current_user.is_authenticated:
+        if _wants_json():
+            return {"error": {"code": "unauthorized", "message": "Login required"}}, 401
+        login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        if request.headers.get("HX-Request") == "true":
+            return "", 204, {"HX-Redirect": login_url}
+        return redirect(login_url)
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_EXEMPT:
+        if request.headers.get("HX-Request") == "true":
+            return "", 204, {"HX-Redirect": url_for("auth.change_password")}
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def roles_required(*roles: Role):
+    """Only users holding one of ``roles`` reach the view; others get 404, like a missing page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated or not current_user.has_role(*roles):
+                abort(404)
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = roles
+        return wrapper
+
+    return decorator
+
+
+admin_required = roles_required(Role.ADMIN)
+
+
+def visible_facility_ids(user) -> set[int] | None:
+    """Facilities whose inside (rooms, beds, residents) the user may open; None means all."""
+    if user.is_admin:
+        return None
+    return user.facility_ids
+
+
+def scoped_facilities_query(user) -> sa.Select:
+    query = sa.select(Facility).order_by(Facility.kind, Facility.name)
+    ids = visible_facility_ids(user)
+    if ids is not None:
+        query = query.where(Facility.id.in_(ids))
+    return query
+
+
+def get_facility_or_404(facility_id: int) -> Facility:
+    ids = visible_facility_ids(current_user)
+    if ids is not None and facility_id not in ids:
+        abort(404)
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        abort(404)
+    return facility
+
+
+def can_see_address(user, facility: Facility) -> bool:
+    """A Rumah Aman's address: only its own staff and admins. A panti's address is public."""
+    if not facility.is_safe_house:
+        return True
+    return user.is_admin or facility.id in user.facility_ids
+
+
+def can_manage_facility(user, facility: Facility) -> bool:
+    """Rooms and beds: admins everywhere, facility managers in their own facilities."""
+    return user.is_admin or (
+        user.has_role(Role.FACILITY_MANAGER) and facility.id in user.facility_ids
+    )

@@ -1,0 +1,38 @@
+"""Record audit events. Callers pass ids and field names; never a resident's name, NIK or an address."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from shelter.audit.models import AuditEvent
+from shelter.extensions import db
+
+
+def client_ip() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def record(action: str, *, actor=None, target=None, facility_id: int | None = None,
+           detail: dict | None = None, actor_email: str | None = None) -> AuditEvent:
+    """Add an audit event to the current transaction (committed with the action it describes)."""
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    target_type = target_id = None
+    if target is not None:
+        target_type = target.__tablename__
+        target_id = target.id
+        if facility_id is None and target_type == "facilities":
+            facility_id = target.id
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        actor_email=actor.email if actor is not None else actor_email,
+        target_type=target_type,
+        target_id=target_id,
+        facility_id=facility_id,
+        ip_address=client_ip(),
+        detail=detail or {},
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,219 @@
+"""Accounts, login throttling and server-side sessions.
+
+Services raise domain errors; views turn them into messages, the CLI into exit codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from shelter.audit import service as audit
+from shelter.auth.models import LoginAttempt, User, UserSession
+from shelter.auth.passwords import check_policy, hash_password, verify_password
+from shelter.db import utcnow
+from shelter.extensions import db
+from shelter.facilities.models import Facility
+
+
+class AuthError(Exception):
+    """Base of the login errors; the message a user sees is chosen by the view."""
+
+
+class InvalidCredentials(AuthError):
+    pass
+
+
+class AccountLocked(AuthError):
+    def __init__(self, until: datetime):
+        super().__init__("account locked")
+        self.until = until
+
+
+class AddressThrottled(AuthError):
+    pass
+
+
+class EmailTaken(ValueError):
+    pass
+
+
+class UnknownFacility(ValueError):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _config():
+    return current_app.config["SHELTER"]
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def facilities_by_code(codes) -> list[Facility]:
+    codes = [c.strip().upper() for c in codes]
+    found = db.session.scalars(sa.select(Facility).where(Facility.code.in_(codes))).all()
+    missing = set(codes) - {f.code for f in found}
+    if missing:
+        raise UnknownFacility(sorted(missing)[0])
+    return sorted(found, key=lambda f: f.code)
+
+
+def create_user(*, email: str, full_name: str, password: str, roles, facilities=(),
+                must_change_password: bool = False, by: User | None = None) -> User:
+    email = normalise_email(email)
+    if get_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
+    user.roles = roles
+    user.facilities = list(facilities)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=by, target=user,
+                 detail={"roles": sorted(user.roles), "facility_ids": sorted(user.facility_ids)})
+    return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password and end every session of this user (the caller may start a new one)."""
+    check_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    revoke_all_sessions(user)
+    audit.record("user.password_changed", actor=user, target=user)
+
+
+# --- login throttling ----------------------------------------------------------------------------
+
+def _record_attempt(email: str, ip: str | None, outcome: str) -> None:
+    db.session.add(LoginAttempt(email=email, ip_address=ip, outcome=outcome))
+
+
+def account_locked_until(email: str, now: datetime) -> datetime | None:
+    """Locked when ``login_max_failures`` failures fall within one window; the lock runs from the last."""
+    config = _config()
+    lockout = timedelta(minutes=config.login_lockout_minutes)
+    window = timedelta(seconds=config.login_failure_window_seconds)
+    recent = db.session.scalars(
+        sa.select(LoginAttempt.attempted_at)
+        .where(LoginAttempt.email == email, LoginAttempt.outcome == "failure",
+               LoginAttempt.attempted_at >= now - lockout - window)
+        .order_by(LoginAttempt.attempted_at.desc())
+        .limit(config.login_max_failures)
+    ).all()
+    if len(recent) < config.login_max_failures:
+        return None
+    newest, oldest = recent[0], recent[-1]
+    if newest - oldest <= window and now < newest + lockout:
+        return newest + lockout
+    return None
+
+
+def address_throttled(ip: str | None, now: datetime) -> bool:
+    if ip is None:
+        return False
+    config = _config()
+    failures = db.session.scalar(
+        sa.select(sa.func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.ip_address == ip,
+            LoginAttempt.outcome.in_(("failure", "locked")),
+            LoginAttempt.attempted_at >= now - timedelta(seconds=config.ip_failure_window_seconds),
+        )
+    )
+    return failures >= config.ip_max_failures
+
+
+def authenticate(email: str, password: str, ip: str | None) -> User:
+    """Check a login. Records the attempt and its audit event; the caller commits.
+
+    Raises AddressThrottled, AccountLocked or InvalidCredentials. A locked account is refused
+    even with the right password, and the password is not even checked.
+    """
+    email = normalise_email(email)[:254]
+    now = utcnow()
+    if address_throttled(ip, now):
+        _record_attempt(email, ip, "throttled")
+        audit.record("auth.login.throttled", actor_email=email)
+        raise AddressThrottled()
+    locked_until = account_locked_until(email, now)
+    if locked_until is not None:
+        _record_attempt(email, ip, "locked")
+        audit.record("auth.login.locked", actor_email=email)
+        raise AccountLocked(locked_until)
+    user = get_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        _record_attempt(email, ip, "failure")
+        audit.record("auth.login.failure", actor_email=email,
+                     detail={"reason": "inactive" if (ok and user) else "bad_credentials"})
+        if account_locked_until(email, now) is not None:
+            audit.record("auth.account_locked", actor_email=email)
+        raise InvalidCredentials()
+    _record_attempt(email, ip, "success")
+    audit.record("auth.login.success", actor=user, target=user)
+    return user
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, ip: str | None) -> str:
+    """Create a new server-side session and return its token (for the signed cookie)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id, ip_address=ip))
+    user.session_token = token
+    return token
+
+
+def load_session(token: str | None) -> User | None:
+    """The user of a live session, or None when it is unknown, revoked, idle or too old."""
+    if not token or len(token) > 100:
+        return None
+    session = db.session.get(UserSession, _hash_token(token))
+    if session is None or session.revoked_at is not None:
+        return None
+    config = _config()
+    now = utcnow()
+    if now - session.last_seen_at > timedelta(minutes=config.session_idle_minutes):
+        return None
+    if now - session.created_at > timedelta(hours=config.session_max_hours):
+        return None
+    user = session.user
+    if not user.active:
+        return None
+    # Touch at most once a minute: enough precision for a 30-minute idle limit.
+    if now - session.last_seen_at > timedelta(seconds=60):
+        session.last_seen_at = now
+        db.session.commit()
+    user.session_token = token
+    return user
+
+
+def revoke_all_sessions(user: User) -> int:
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount

@@ -1,0 +1,202 @@
+"""Configuration: read once from the environment into one frozen object.
+
+Every setting Shelter understands is a field here and a row in the README's settings table
+(``tests/test_config.py`` checks that the two agree).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+ENVIRONMENTS = ("development", "test", "production")
+SMS_BACKENDS = ("console", "twilio")
+LOCALES = ("id", "en")
+HTMX_FILE = "vendor/htmx-2.0.8.min.js"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration Shelter can start with."""
+
+
+def _normalise_database_url(url: str) -> str:
+    # Heroku-style and plain PostgreSQL URLs select psycopg 2 in SQLAlchemy; we ship psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _int(environ, name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _bool(environ, name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout key for development, kept in instance/ so sessions survive restarts."""
+    path = INSTANCE_DIR / "dev-secret-key"
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str = "production"
+    secret_key: str = ""
+    database_url: str = f"sqlite:///{INSTANCE_DIR / 'shelter.sqlite3'}"
+    sms_backend: str = "console"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_timeout_seconds: int = 10
+    timezone: str = "Asia/Jakarta"
+    default_locale: str = "id"
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 60
+    login_lockout_minutes: int = 15
+    ip_max_failures: int = 30
+    ip_failure_window_seconds: int = 300
+    # argon2id cost; tests lower it, production keeps argon2-cffi's RFC 9106 low-memory profile.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    csrf_enabled: bool = True
+    sqlite_busy_timeout_seconds: int = 30
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Config":
+        environ = os.environ if environ is None else environ
+        env = environ.get("SHELTER_ENV", "production")
+        if env not in ENVIRONMENTS:
+            raise ConfigError(f"SHELTER_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+        secret_key = environ.get("SECRET_KEY", "")
+        if not secret_key:
+            if env == "production":
+                raise ConfigError(
+                    "SECRET_KEY is not set. Shelter refuses to start in production without it: "
+                    "set SECRET_KEY to a long random value (for example the output of "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
+                    "or set SHELTER_ENV=development on a developer's machine."
+                )
+            secret_key = _dev_secret_key() if env == "development" else secrets.token_urlsafe(32)
+        config = cls(
+            env=env,
+            secret_key=secret_key,
+            database_url=_normalise_database_url(
+                environ.get("DATABASE_URL") or cls.database_url
+            ),
+            sms_backend=environ.get("SMS_BACKEND", "console"),
+            twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=environ.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_from_number=environ.get("TWILIO_FROM_NUMBER", ""),
+            twilio_timeout_seconds=_int(environ, "TWILIO_TIMEOUT_SECONDS", 10),
+            timezone=environ.get("TIMEZONE", "Asia/Jakarta"),
+            default_locale=environ.get("BABEL_DEFAULT_LOCALE", "id"),
+            session_idle_minutes=_int(environ, "SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_int(environ, "SESSION_MAX_HOURS", 12),
+            login_max_failures=_int(environ, "LOGIN_MAX_FAILURES", 5),
+            login_lockout_minutes=_int(environ, "LOGIN_LOCKOUT_MINUTES", 15),
+        )
+        config.validate()
+        return config
+
+    @classmethod
+    def for_tests(cls, database_url: str, **overrides) -> "Config":
+        base = cls(
+            env="test",
+            secret_key="test-" + secrets.token_hex(16),
+            database_url=_normalise_database_url(database_url),
+            argon2_time_cost=1,
+            argon2_memory_kib=1024,
+        )
+        return replace(base, **overrides)
+
+    def validate(self) -> None:
+        if self.sms_backend not in SMS_BACKENDS:
+            raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
+        if self.sms_backend == "twilio" and not (
+            self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number
+        ):
+            raise ConfigError(
+                "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER"
+            )
+        if self.default_locale not in LOCALES:
+            raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"TIMEZONE {self.timezone!r} is not a known time zone") from None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production"
+
+    def flask_settings(self) -> dict:
+        """The subset of Flask and extension settings derived from this object."""
+        from datetime import timedelta
+
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.env == "test",
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options(),
+            "SESSION_COOKIE_NAME": "shelter_session",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=self.session_max_hours),
+            "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+            "WTF_CSRF_ENABLED": self.csrf_enabled,
+            "WTF_CSRF_TIME_LIMIT": self.session_max_hours * 3600,
+            "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "shelter" / "translations"),
+            "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+            "SHELTER": self,
+        }
+
+    def engine_options(self) -> dict:
+        if self.is_sqlite:
+            return {"connect_args": {"timeout": self.sqlite_busy_timeout_seconds}}
+        return {"pool_pre_ping": True}
+
+
+def setting_names() -> list[str]:
+    """Environment variable names documented in the README."""
+    return [
+        "SHELTER_ENV", "SECRET_KEY", "DATABASE_URL", "SMS_BACKEND", "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_TIMEOUT_SECONDS", "TIMEZONE",
+        "BABEL_DEFAULT_LOCALE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_MAX_FAILURES",
+        "LOGIN_LOCKOUT_MINUTES", "PORT",
+    ]
+

@@ -1,0 +1,75 @@
+"""Language choice and WIB date/time formatting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from shelter.access import public
+from shelter.config import LOCALES
+from shelter.extensions import db
+
+bp = Blueprint("i18n", __name__)
+
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return current_app.config["SHELTER"].default_locale
+
+
+def select_timezone() -> str:
+    return current_app.config["SHELTER"].timezone
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: never redirect to another origin.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.post("/language")
+@public
+def set_language():
+    locale = request.form.get("locale", "")
+    if locale in LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def datetime_filter(value: datetime | None) -> str:
+    """22 Nov 2026 14.05 WIB in Indonesian: always shown in the configured zone."""
+    if value is None:
+        return "—"
+    pattern = "d MMM y HH.mm" if str(get_locale()) == "id" else "d MMM y HH:mm"
+    if current_app.config["SHELTER"].timezone == "Asia/Jakarta":
+        return format_datetime(value, pattern) + " WIB"
+    return format_datetime(value, pattern + " zzz")
+
+
+def date_filter(value: date | None) -> str:
+    if value is None:
+        return "—"
+    return format_date(value, "d MMM y")
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["date"] = date_filter
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _languages():
+        return {"language_names": LANGUAGE_NAMES, "current_locale": str(get_locale())}

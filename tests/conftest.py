@@ -1,0 +1,263 @@
+"""Fixtures shared by every test: an app per database backend, clients, factories, login.
+
+Every test that asks for ``app`` (or anything built on it) runs on SQLite, and also on PostgreSQL
+when ``TEST_DATABASE_URL`` is set. Both databases are built by the Alembic migrations, never by
+``create_all``, so the tests exercise the schema production gets (triggers and partial indexes
+included).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from itertools import count
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from shelter import create_app
+from shelter.config import Config
+from shelter.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header(config):
+    return f"database backends: {', '.join(BACKENDS)}"
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _pg_url(database: str) -> str:
+    url = sa.make_url(Config.for_tests(TEST_DATABASE_URL).database_url)
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def _migrate(url: str) -> None:
+    import flask_migrate
+
+    app = create_app(Config.for_tests(url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+def create_pg_database(name: str) -> str:
+    admin = sa.create_engine(Config.for_tests(TEST_DATABASE_URL).database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return _pg_url(name)
+
+
+def drop_pg_database(name: str) -> None:
+    admin = sa.create_engine(Config.for_tests(TEST_DATABASE_URL).database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    name = f"shelter_test_{_worker()}_{os.getpid()}"
+    url = create_pg_database(name)
+    _migrate(url)
+    yield url
+    drop_pg_database(name)
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [t.name for t in db.metadata.sorted_tables]
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """A freshly migrated, empty database for one test."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "shelter.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database")
+        yield url
+        _truncate_all(url)
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module to change settings, e.g. a lower login limit."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, config_overrides):
+    app = create_app(Config.for_tests(database_url, **config_overrides))
+    app.test_client_class = CsrfClient
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    ctx.pop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+# --- clients ---------------------------------------------------------------------------------------
+
+class CsrfClient(FlaskClient):
+    """A test client that sends the CSRF token the way our pages do (the X-CSRFToken header).
+
+    CSRF protection stays on in the tests; pass ``csrf=False`` to send a request without a token.
+    """
+
+    def open(self, *args, csrf=True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method in ("POST", "PUT", "PATCH", "DELETE"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        app = self.application
+        with self.session_transaction() as session:
+            raw = session.get("csrf_token")
+            if raw is None:
+                raw = session["csrf_token"] = secrets.token_hex(20)
+        serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+    def htmx(self, method: str, url: str, **kwargs):
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("HX-Request", "true")
+        return self.open(url, method=method, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> CsrfClient:
+    return app.test_client()
+
+
+# --- factories -------------------------------------------------------------------------------------
+
+_seq = count(1)
+
+
+@pytest.fixture
+def make_facility(app):
+    from shelter.facilities.models import Facility
+
+    def make(**overrides):
+        n = next(_seq)
+        values = dict(code=f"FAC-{n}", name=f"Panti Uji {n}", kind="panti", kota="jakarta_timur",
+                      address=f"Jl. Uji Fiktif No. {n}", phone="+628125550199")
+        values.update(overrides)
+        facility = Facility(**values)
+        db.session.add(facility)
+        db.session.commit()
+        return facility
+
+    return make
+
+
+@pytest.fixture
+def make_room(app, make_facility):
+    from shelter.facilities.models import Room
+
+    def make(facility=None, **overrides):
+        n = next(_seq)
+        values = dict(name=f"Kamar {n}", sex="female", age_group="adult")
+        values.update(overrides)
+        room = Room(facility=facility or make_facility(), **values)
+        db.session.add(room)
+        db.session.commit()
+        return room
+
+    return make
+
+
+@pytest.fixture
+def make_bed(app, make_room):
+    from shelter.facilities.models import Bed
+
+    def make(room=None, **overrides):
+        n = next(_seq)
+        values = dict(label=f"B{n:03d}")
+        values.update(overrides)
+        bed = Bed(room=room or make_room(), **values)
+        db.session.add(bed)
+        db.session.commit()
+        return bed
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    from shelter.auth import service
+
+    def make(*, roles=("caseworker",), facilities=(), password=PASSWORD, **overrides):
+        n = next(_seq)
+        values = dict(email=f"user{n}@shelter.test", full_name=f"Pengguna Uji {n}")
+        values.update(overrides)
+        user = service.create_user(password=password, roles=roles, facilities=facilities, **values)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(roles=("admin",), email="admin@shelter.test", full_name="Admin Uji")
+
+
+def login(client, user_or_email, password=PASSWORD, *, follow=False):
+    email = getattr(user_or_email, "email", user_or_email)
+    return client.post("/login", data={"email": email, "password": password}, follow_redirects=follow)
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the shared client in as a user; returns the client."""
+
+    def do(user, password=PASSWORD):
+        response = login(client, user, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+def extract(pattern: str, html: str) -> str:
+    match = re.search(pattern, html)
+    assert match, f"{pattern!r} not found"
+    return match.group(1)

@@ -1,0 +1,3 @@
+from shelter import create_app
+
+app = create_app()
