@@ -32,6 +32,22 @@ def pytest_report_header(config):
     return f"database backends: {', '.join(BACKENDS)}"
 
 
+def pytest_configure(config):
+    """Compile the message catalogues when they are missing or stale (`make test` does too)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("shelter/translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
+
+
 # --- databases -----------------------------------------------------------------------------------
 
 def _worker() -> str:

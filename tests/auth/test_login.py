@@ -10,6 +10,17 @@ def test_login_page_is_indonesian_by_default(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'lang="id"' in html
+    assert "Masuk ke Shelter" in html
+
+
+def test_chosen_language_sticks_to_the_user(client, make_user):
+    user = make_user()
+    login(client, user)
+    client.post("/language", data={"locale": "en", "next": "/"})
+    assert "Your facilities" in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    login(client, user)
+    assert "Your facilities" in client.get("/").get_data(as_text=True)
 
 
 def test_right_password_logs_in_and_wrong_one_does_not(client, make_user):
