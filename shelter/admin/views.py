@@ -1,11 +1,252 @@
-from flask import Blueprint, render_template
+"""Users administration (admins only): list, create, edit, deactivate/reactivate, reset a password.
+
+Each page template includes its partials (``_*.html``); an htmx request gets the partial alone, and
+a flash message rides along as an out-of-band swap into ``#flash``. A form with errors is answered
+with 200 to htmx (htmx 2 does not swap 4xx responses) and 422 to a plain form post.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from shelter.access import admin_required
+from shelter.admin import queries, service
+from shelter.admin.forms import ConfirmForm, CreateUserForm, EditUserForm, ResetPasswordForm, UserFilterForm
+from shelter.auth.models import User
+from shelter.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+MAX_ID = 2**31 - 1  # ids beyond the column's range cannot exist (and PostgreSQL would refuse them)
+
+
+@bp.after_request
+def _vary_on_htmx(response):
+    # The same URL answers with a page or a fragment: caches must tell them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def wants_fragment() -> bool:
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(page_template: str, fragment_template: str, *, status: int = 200, oob_flash: bool = False,
+           **context):
+    """The whole page, or for htmx the fragment alone (plus pending flash messages, out of band)."""
+    if wants_fragment():
+        body = render_template(fragment_template, **context)
+        if oob_flash:
+            body += render_template("admin/_flash_oob.html")
+    else:
+        body = render_template(page_template, **context)
+    return make_response(body, status)
+
+
+def form_error_status() -> int:
+    return 200 if wants_fragment() else 422
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    if user is None:
+        abort(404)
+    return user
+
+
+def acting_admin() -> User:
+    return current_user._get_current_object()
+
+
+def _details_form(form_class, user: User | None = None):
+    data = None
+    if user is not None:
+        data = {"full_name": user.full_name, "roles": sorted(user.roles),
+                "facilities": sorted(user.facility_ids), "phone": user.phone or ""}
+    form = form_class(data=data)
+    form.set_facility_choices(queries.facility_choices())
+    return form
+
+
+# --- list ----------------------------------------------------------------------------------------
 
 @bp.get("/users")
 @admin_required
 def users():
-    return render_template("admin/users.html")
+    form = UserFilterForm(formdata=request.args)
+    form.set_facility_choices(queries.facility_choices())
+    page = None
+    filter_args: dict = {}
+    if form.validate():
+        filters = queries.UserFilters(
+            q=form.q.data or "", role=form.role.data or "",
+            facility_id=int(form.facility.data) if form.facility.data else None,
+            status=form.status.data or "",
+        )
+        page = queries.users_page(filters, request.args.get("page", 1, type=int))
+        filter_args = {k: v for k, v in (("q", filters.q), ("role", filters.role),
+                                         ("facility", form.facility.data), ("status", filters.status)) if v}
+    return render("admin/users.html", "admin/_users_table.html",
+                  form=form, page=page, filter_args=filter_args)
+
+
+# --- create ------------------------------------------------------------------------------------
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def create_user():
+    form = _details_form(CreateUserForm)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.create_user(
+                email=form.email.data, full_name=form.full_name.data, password=form.password.data,
+                roles=form.roles.data, facilities=service.get_facilities(form.facilities.data),
+                phone=form.phone.data, by=acting_admin(),
+            )
+        except service.EmailTaken:
+            form.email.errors.append(_("A user with this email address already exists."))
+        else:
+            db.session.commit()
+            flash(_("%(name)s can now log in with the initial password and will be asked to choose "
+                    "their own.", name=user.full_name), "success")
+            target = url_for("admin.users")
+            if wants_fragment():
+                return "", 200, {"HX-Redirect": target}
+            return redirect(target)
+    if request.method == "POST":
+        status = form_error_status()
+    return render("admin/user_new.html", "admin/_user_form.html", status=status, form=form, user=None)
+
+
+# --- edit ----------------------------------------------------------------------------------------
+
+def edit_page(user: User, *, status: int = 200, form=None, reset_form=None, confirm: str | None = None):
+    return make_response(render_template(
+        "admin/user_edit.html", user=user,
+        form=form or _details_form(EditUserForm, user),
+        reset_form=reset_form or ResetPasswordForm(formdata=None),
+        status_form=ConfirmForm(formdata=None), confirm=confirm,
+    ), status)
+
+
+def status_fragment(user: User, *, confirm: str | None = None, oob_flash: bool = False):
+    body = render_template("admin/_user_status.html", user=user, confirm=confirm,
+                           status_form=ConfirmForm(formdata=None))
+    if oob_flash:
+        body += render_template("admin/_flash_oob.html")
+    return body
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = get_user_or_404(user_id)
+    if request.method == "GET":
+        if wants_fragment() and request.args.get("part") == "status":
+            return status_fragment(user)
+        return edit_page(user)
+
+    form = _details_form(EditUserForm, user)
+    if form.validate_on_submit():
+        try:
+            changed = service.update_user(
+                user, full_name=form.full_name.data, roles=form.roles.data,
+                facilities=service.get_facilities(form.facilities.data), phone=form.phone.data,
+                by=acting_admin(),
+            )
+        except service.CannotDemoteSelf:
+            form.roles.errors.append(_("You cannot remove your own administrator role. "
+                                       "Ask another administrator to do it."))
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Changes to %(name)s saved.", name=user.full_name), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            if not wants_fragment():
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+            body = (render_template("admin/_user_form.html", form=_details_form(EditUserForm, user), user=user)
+                    + render_template("admin/_user_heading.html", user=user, oob=True)
+                    + render_template("admin/_flash_oob.html"))
+            return body
+    if wants_fragment():
+        return render_template("admin/_user_form.html", form=form, user=user), form_error_status()
+    return edit_page(user, form=form, status=form_error_status())
+
+
+# --- deactivate / reactivate ---------------------------------------------------------------------
+
+def _change_status(user_id: int, action: str):
+    """GET asks for confirmation; POST (with the CSRF token) does it."""
+    user = get_user_or_404(user_id)
+    if request.method == "GET":
+        applies = user.active == (action == "deactivate") and user.id != current_user.id
+        confirm = action if applies else None
+        if wants_fragment():
+            return status_fragment(user, confirm=confirm)
+        return edit_page(user, confirm=confirm)
+
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if action == "deactivate":
+                done = service.deactivate_user(user, by=acting_admin())
+            else:
+                done = service.reactivate_user(user, by=acting_admin())
+        except service.CannotDeactivateSelf:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            db.session.commit()
+            if action == "deactivate":
+                flash(_("%(name)s is deactivated and has been logged out everywhere.", name=user.full_name)
+                      if done else _("%(name)s was already inactive.", name=user.full_name), "success")
+            else:
+                flash(_("%(name)s can log in again.", name=user.full_name)
+                      if done else _("%(name)s was already active.", name=user.full_name), "success")
+    if wants_fragment():
+        return status_fragment(user, oob_flash=True)
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@admin_required
+def deactivate_user(user_id: int):
+    return _change_status(user_id, "deactivate")
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["GET", "POST"])
+@admin_required
+def reactivate_user(user_id: int):
+    return _change_status(user_id, "reactivate")
+
+
+# --- reset password ------------------------------------------------------------------------------
+
+@bp.post("/users/<int:user_id>/password")
+@admin_required
+def reset_password(user_id: int):
+    user = get_user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(user, form.new_password.data, by=acting_admin())
+        except service.CannotResetOwnPassword:
+            form.new_password.errors.append(_("Change your own password on the Change password page."))
+        else:
+            db.session.commit()
+            flash(_("New initial password set for %(name)s. Their sessions have ended; they must choose "
+                    "their own password at next login.", name=user.full_name), "success")
+            if not wants_fragment():
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+            return (render_template("admin/_reset_password.html", user=user,
+                                    reset_form=ResetPasswordForm(formdata=None))
+                    + render_template("admin/_flash_oob.html"))
+    if wants_fragment():
+        return render_template("admin/_reset_password.html", user=user, reset_form=form), 200
+    return edit_page(user, reset_form=form, status=422)
