@@ -58,6 +58,8 @@ def _import_models() -> None:
     from shelter.audit import models as _audit  # noqa: F401
     from shelter.auth import models as _auth  # noqa: F401
     from shelter.facilities import models as _facilities  # noqa: F401
+    from shelter.residents import models as _residents  # noqa: F401
+    from shelter.stays import models as _stays  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
