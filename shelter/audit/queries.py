@@ -6,6 +6,7 @@ and new events arriving while someone reads do not shift the pages under them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from shelter.facilities.models import Facility
 PER_PAGE = 50
 PREFIX_SUFFIX = ".*"  # an action choice ending in this matches every action under the prefix
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_CURSOR = re.compile(r"(-?[0-9]{1,19})_([0-9]{1,19})")  # microseconds since 1970 _ event id
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,15 @@ class Cursor:
     @classmethod
     def decode(cls, raw: str | None) -> "Cursor | None":
         """The position in a link; anything malformed means "from the newest"."""
-        if not raw or len(raw) > 40:
+        match = _CURSOR.fullmatch(raw or "")
+        if match is None:
             return None
-        micros, _, id_ = raw.partition("_")
+        micros, id_ = int(match[1]), int(match[2])
         try:
-            micros, id_ = int(micros), int(id_)
             occurred_at = _EPOCH + timedelta(microseconds=micros)
-        except (ValueError, OverflowError):
+        except OverflowError:
             return None
-        if not (0 <= id_ < 2**63):
+        if id_ >= 2**63:
             return None
         return cls(occurred_at, id_)
 
