@@ -8,6 +8,7 @@ Audit details hold field names and counts, never an address.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from shelter.audit import service as audit
 from shelter.extensions import db
@@ -39,6 +40,32 @@ class DuplicateBedLabels(FacilityError):
     def __init__(self, labels):
         self.labels = sorted(labels)
         super().__init__(", ".join(self.labels))
+
+
+class BedInUse(FacilityError):
+    """The bed has a history (assignments, holds) that the database keeps; it cannot be deleted."""
+
+    def __init__(self, label: str):
+        super().__init__(label)
+        self.label = label
+
+
+class RoomInUse(FacilityError):
+    """One of the room's beds has a history, so the room cannot be deleted."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _delete_or_raise(obj, error: FacilityError) -> None:
+    # Stays and holds refer to beds with ON DELETE RESTRICT: the database is the one that knows
+    # (and it also wins a race with an admission), so try in a savepoint and name the problem.
+    try:
+        with db.session.begin_nested():
+            db.session.delete(obj)
+    except IntegrityError:
+        raise error from None
 
 
 # --- checks, also used after a lost race (IntegrityError) to name the clash -------------------------
@@ -136,9 +163,10 @@ def update_room(room: Room, values: dict) -> list[str]:
 
 
 def delete_room(room: Room) -> None:
-    audit.record("room.deleted", target=room, facility_id=room.facility_id,
-                 detail={"beds": len(room.beds)})
-    db.session.delete(room)
+    """Delete a room with its beds; RoomInUse when any bed was ever assigned or held."""
+    facility_id, beds = room.facility_id, len(room.beds)
+    _delete_or_raise(room, RoomInUse(room.name))
+    audit.record("room.deleted", target=room, facility_id=facility_id, detail={"beds": beds})
 
 
 # --- beds --------------------------------------------------------------------------------------------------
@@ -180,5 +208,7 @@ def return_bed_to_service(bed: Bed) -> bool:
 
 
 def delete_bed(bed: Bed) -> None:
-    audit.record("bed.deleted", target=bed, facility_id=bed.room.facility_id, detail={"label": bed.label})
-    db.session.delete(bed)
+    """Delete a bed; BedInUse when it was ever assigned or held (put it out of service instead)."""
+    facility_id = bed.room.facility_id
+    _delete_or_raise(bed, BedInUse(bed.label))
+    audit.record("bed.deleted", target=bed, facility_id=facility_id, detail={"label": bed.label})

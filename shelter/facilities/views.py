@@ -18,7 +18,8 @@ from shelter.access import admin_required, can_manage_facility, can_see_address,
 from shelter.extensions import db
 from shelter.facilities import forms, queries, service
 from shelter.facilities.models import Facility, Room
-from shelter.facilities.service import DuplicateBedLabels, DuplicateFacilityCode, DuplicateRoomName
+from shelter.facilities.service import (BedInUse, DuplicateBedLabels, DuplicateFacilityCode, DuplicateRoomName,
+                                       RoomInUse)
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 
@@ -136,6 +137,14 @@ def room_fragment(facility: Facility, room_id: int, *, bulk_form=None, room_form
 
 def rooms_fragment(facility: Facility, **overrides) -> str:
     return render_template("facilities/_rooms.html", **rooms_context(facility, **overrides)) + flash_oob()
+
+
+def refused(plain_url: str):
+    """An action that changed nothing: htmx keeps the page as it is and shows the flash; plain
+    requests go back to the page."""
+    if is_htmx():
+        return flash_oob(), 200, {"HX-Reswap": "none"}
+    return redirect(plain_url)
 
 
 def back_to_room(facility: Facility, room_id: int):
@@ -295,8 +304,14 @@ def room_delete(facility_id: int, room_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
     name = room.name
-    service.delete_room(room)
-    db.session.commit()
+    try:
+        service.delete_room(room)
+        db.session.commit()
+    except RoomInUse:
+        db.session.rollback()
+        flash(_("Room %(name)s cannot be deleted: some of its beds have been assigned or held, and that "
+                "history is kept. Put the beds out of service instead.", name=name), "error")
+        return refused(url_for(".show", facility_id=facility.id, _anchor=f"room-{room_id}"))
     flash(_("Room %(name)s deleted.", name=name), "success")
     if is_htmx():
         return flash_oob()  # the room's section is swapped for nothing
@@ -401,8 +416,14 @@ def bed_delete(facility_id: int, room_id: int, bed_id: int):
     room = room_or_404(facility, room_id)
     bed = bed_or_404(room, bed_id)
     label = bed.label
-    service.delete_bed(bed)
-    db.session.commit()
+    try:
+        service.delete_bed(bed)
+        db.session.commit()
+    except BedInUse:
+        db.session.rollback()
+        flash(_("Bed %(label)s cannot be deleted: it has been assigned or held, and that history is kept. "
+                "Put it out of service instead.", label=label), "error")
+        return refused(url_for(".show", facility_id=facility.id, _anchor=f"room-{room_id}"))
     flash(_("Bed %(label)s deleted.", label=label), "success")
     if is_htmx():
         # The row is swapped for nothing; the room's bed count and the flash update out of band.

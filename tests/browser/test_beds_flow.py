@@ -81,3 +81,31 @@ def test_add_forty_beds_then_edit_and_delete_one_without_reloading(admin, make_f
     assert "39" in page.inner_text(f"#room-{room_id}-count")
     assert len(_beds(room_id)) == 39
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+
+
+@pytest.mark.browser
+def test_a_bed_with_history_stays_and_the_reason_is_shown(admin, make_facility, make_room, make_bed, page,
+                                                           browser_login):
+    from datetime import datetime, timedelta, timezone
+
+    from shelter.stays.models import BedHold
+
+    room = make_room(facility=make_facility(), name="Kamar Riwayat")
+    bed = make_bed(room=room, label="H-01")
+    now = datetime.now(timezone.utc)
+    db.session.add(BedHold(bed_id=bed.id, reason="Rujukan", created_at=now - timedelta(days=3),
+                           expires_at=now - timedelta(days=2), released_at=now - timedelta(days=2),
+                           release_reason="expired"))
+    email, facility_id, room_id, bed_id = admin.email, room.facility_id, room.id, bed.id
+    db.session.commit()
+
+    browser_login(page, email, PASSWORD)
+    page.goto(f"/facilities/{facility_id}")
+    page.evaluate("window.__marker = 1")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f"#bed-{bed_id} form[hx-post$='/delete'] button")
+
+    expect(page.locator("#flash .flash-error")).to_contain_text("H-01")
+    expect(page.locator(f"#bed-{bed_id}")).to_have_count(1)
+    assert page.evaluate("window.__marker") == 1
+    assert [b.label for b in _beds(room_id)] == ["H-01"]

@@ -494,3 +494,66 @@ def test_delete_bed(client, as_admin, bed_setup, htmx):
         assert "Bed C-01 deleted." in body
     assert audit_actions("bed.deleted")[-1].detail == {"label": "C-01"}
     assert client.post(f"{base}/delete").status_code == 404
+
+
+# --- beds with a history stay ---------------------------------------------------------------------------
+
+def follow(client, response):
+    assert response.status_code == 302
+    return client.get(response.headers["Location"])
+
+
+@pytest.fixture
+def held_bed(make_room, make_bed):
+    """A bed that was held once: the hold refers to it (ON DELETE RESTRICT), so it must stay."""
+    from datetime import datetime, timedelta, timezone
+
+    from shelter.stays.models import BedHold
+
+    room = make_room(name="Kamar Riwayat")
+    bed = make_bed(room=room, label="H-01")
+    make_bed(room=room, label="H-02")
+    now = datetime.now(timezone.utc)
+    db.session.add(BedHold(bed_id=bed.id, reason="Rujukan", created_at=now - timedelta(days=3),
+                           expires_at=now - timedelta(days=2), released_at=now - timedelta(days=2),
+                           release_reason="expired"))
+    db.session.commit()
+    return room, bed
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_bed_with_history_is_not_deleted(client, as_admin, held_bed, htmx):
+    room, bed = held_bed
+    url = f"/facilities/{room.facility_id}/rooms/{room.id}/beds/{bed.id}/delete"
+    before = row_counts()
+
+    response = client.htmx("POST", url) if htmx else follow(client, client.post(url))
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Bed H-01 cannot be deleted" in html and "Put it out of service instead" in html
+    if htmx:
+        assert response.headers["HX-Reswap"] == "none"  # the row stays on the page
+    assert row_counts() == before
+    assert labels_in(room) == ["H-01", "H-02"]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_room_with_a_bed_with_history_is_not_deleted(client, as_admin, held_bed, htmx):
+    room, _bed = held_bed
+    url = f"/facilities/{room.facility_id}/rooms/{room.id}/delete"
+    before = row_counts()
+
+    response = client.htmx("POST", url) if htmx else follow(client, client.post(url))
+
+    assert response.status_code == 200
+    assert "Room Kamar Riwayat cannot be deleted" in response.get_data(as_text=True)
+    assert row_counts() == before
+    assert labels_in(room) == ["H-01", "H-02"]
+
+
+def test_the_other_beds_of_that_room_can_still_go(client, as_admin, held_bed):
+    room, bed = held_bed
+    other = db.session.scalar(sa.select(Bed).where(Bed.room_id == room.id, Bed.id != bed.id))
+    assert client.post(f"/facilities/{room.facility_id}/rooms/{room.id}/beds/{other.id}/delete").status_code == 302
+    assert labels_in(room) == ["H-01"]
