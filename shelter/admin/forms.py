@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      ValidationError)
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from shelter.admin import service
@@ -37,6 +37,17 @@ class PrintableText:
             raise ValidationError(self.message)
 
 
+class AtLeastOne:
+    """Like DataRequired, without the ``required`` flag (it would land on every checkbox)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise StopValidation(self.message)
+
+
 class CheckboxListField(SelectMultipleField):
     """A list of checkboxes; values that are not among the choices are a field error."""
 
@@ -63,7 +74,7 @@ def name_field():
 
 def roles_field():
     return CheckboxListField(_l("Roles"), choices=options(ROLES.items()), validators=[
-        DataRequired(_l("Choose at least one role.")),
+        AtLeastOne(_l("Choose at least one role.")),
     ])
 
 

@@ -179,6 +179,19 @@ def test_duplicate_email_is_refused_next_to_the_field_and_keeps_what_was_typed(a
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == before
 
 
+def test_duplicate_email_seen_only_by_the_unique_index_is_the_same_message(admin_client, make_user, monkeypatch):
+    """Two admins creating the same email at once: the second insert fails in the database."""
+    from shelter.auth import service as auth
+
+    make_user(email="siti.rahma@example.org")
+    monkeypatch.setattr(auth, "get_user_by_email", lambda email: None)  # the check both passed
+    response = admin_client.htmx("POST", "/admin/users/new", data=new_user_form())
+    assert response.status_code == 200
+    assert "A user with this email address already exists." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+    assert len(audit_events("user.created")) == 2  # the admin's and the first Siti's only
+
+
 BAD_CREATE_INPUT = [
     ({"email": "not-an-email"}, "Enter a valid email address"),
     ({"email": ""}, "Enter an email address."),
