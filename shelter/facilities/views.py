@@ -23,6 +23,10 @@ from shelter.facilities.service import (BedInUse, DuplicateBedLabels, DuplicateF
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 
+# Ids in URLs stop at the INTEGER column's range: a larger number is a 404 from the router, not an
+# overflow in the database driver.
+ID = "int(min=1, max=2147483647)"
+
 UNPROCESSABLE = 422  # plain form posts with errors; htmx gets 200 (htmx 2 does not swap 4xx)
 MAX_LABELS_NAMED = 10
 
@@ -159,7 +163,7 @@ def index():
     return render_template("facilities/index.html", page=page)
 
 
-@bp.get("/<int:facility_id>")
+@bp.get(f"/<{ID}:facility_id>")
 def show(facility_id: int):
     facility = get_facility_or_404(facility_id)
     return render_show(facility)
@@ -193,7 +197,7 @@ def create():
     return redirect(url_for(".show", facility_id=facility.id))
 
 
-@bp.route("/<int:facility_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/<{ID}:facility_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(facility_id: int):
     facility = get_facility_or_404(facility_id)
@@ -217,7 +221,7 @@ def edit(facility_id: int):
     return redirect(url_for(".show", facility_id=facility.id))
 
 
-@bp.post("/<int:facility_id>/deactivate")
+@bp.post(f"/<{ID}:facility_id>/deactivate")
 @admin_required
 def deactivate(facility_id: int):
     facility = get_facility_or_404(facility_id)
@@ -227,7 +231,7 @@ def deactivate(facility_id: int):
     return redirect(url_for(".show", facility_id=facility.id))
 
 
-@bp.post("/<int:facility_id>/activate")
+@bp.post(f"/<{ID}:facility_id>/activate")
 @admin_required
 def activate(facility_id: int):
     facility = get_facility_or_404(facility_id)
@@ -239,7 +243,7 @@ def activate(facility_id: int):
 
 # --- rooms ------------------------------------------------------------------------------------------------
 
-@bp.post("/<int:facility_id>/rooms")
+@bp.post(f"/<{ID}:facility_id>/rooms")
 def room_create(facility_id: int):
     facility = managed_facility_or_404(facility_id)
     form = forms.room_form(submitted=True)
@@ -263,7 +267,7 @@ def room_create(facility_id: int):
     return render_show(facility, new_room_form=form, status=UNPROCESSABLE)
 
 
-@bp.get("/<int:facility_id>/rooms/<int:room_id>")
+@bp.get(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>")
 def room(facility_id: int, room_id: int):
     facility = get_facility_or_404(facility_id)
     room_or_404(facility, room_id)
@@ -272,7 +276,7 @@ def room(facility_id: int, room_id: int):
     return back_to_room(facility, room_id)
 
 
-@bp.route("/<int:facility_id>/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/edit", methods=["GET", "POST"])
 def room_edit(facility_id: int, room_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -299,7 +303,7 @@ def room_edit(facility_id: int, room_id: int):
     return render_template("facilities/room_edit.html", facility=facility, room=room, form=form), status
 
 
-@bp.post("/<int:facility_id>/rooms/<int:room_id>/delete")
+@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/delete")
 def room_delete(facility_id: int, room_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -320,7 +324,7 @@ def room_delete(facility_id: int, room_id: int):
 
 # --- beds -------------------------------------------------------------------------------------------------
 
-@bp.post("/<int:facility_id>/rooms/<int:room_id>/beds")
+@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds")
 def beds_create(facility_id: int, room_id: int):
     """Many beds in one form and one transaction: all of them or none."""
     facility = managed_facility_or_404(facility_id)
@@ -358,7 +362,7 @@ def bed_row(facility, room, bed, *, status: int = 200):
                            can_manage=can_manage_facility(current_user, facility)), status
 
 
-@bp.get("/<int:facility_id>/rooms/<int:room_id>/beds/<int:bed_id>")
+@bp.get(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>")
 def bed(facility_id: int, room_id: int, bed_id: int):
     facility = get_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -368,7 +372,7 @@ def bed(facility_id: int, room_id: int, bed_id: int):
     return back_to_room(facility, room_id)
 
 
-@bp.route("/<int:facility_id>/rooms/<int:room_id>/beds/<int:bed_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>/edit", methods=["GET", "POST"])
 def bed_edit(facility_id: int, room_id: int, bed_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -397,7 +401,7 @@ def bed_edit(facility_id: int, room_id: int, bed_id: int):
                            form=form, inline=False), status
 
 
-@bp.post("/<int:facility_id>/rooms/<int:room_id>/beds/<int:bed_id>/return")
+@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>/return")
 def bed_return(facility_id: int, room_id: int, bed_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -410,7 +414,7 @@ def bed_return(facility_id: int, room_id: int, bed_id: int):
     return back_to_room(facility, room_id)
 
 
-@bp.post("/<int:facility_id>/rooms/<int:room_id>/beds/<int:bed_id>/delete")
+@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>/delete")
 def bed_delete(facility_id: int, room_id: int, bed_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)

@@ -86,6 +86,18 @@ def test_room_of_another_facility_through_own_facility_url_is_404(client, make_u
     assert row_counts() == before
 
 
+@pytest.mark.parametrize("huge", ["2147483648", "99999999999999999999999"])
+def test_ids_beyond_the_integer_range_are_404(client, as_admin, two_facilities, huge):
+    facility, room, bed = two_facilities["a"]
+    base = f"/facilities/{facility.id}"
+    gets = [f"/facilities/{huge}", f"/facilities/{huge}/edit", f"{base}/rooms/{huge}", f"{base}/rooms/{huge}/edit",
+            f"{base}/rooms/{room.id}/beds/{huge}", f"{base}/rooms/{room.id}/beds/{huge}/edit"]
+    posts = [f"/facilities/{huge}/rooms", f"{base}/rooms/{huge}/beds", f"{base}/rooms/{huge}/delete",
+             f"{base}/rooms/{room.id}/beds/{huge}/edit", f"{base}/rooms/{room.id}/beds/{huge}/delete"]
+    assert [client.get(url).status_code for url in gets] == [404] * len(gets)
+    assert [client.post(url).status_code for url in posts] == [404] * len(posts)
+
+
 @pytest.mark.parametrize("roles", [("caseworker",), ("intake_staff",), ("case_manager",)])
 def test_staff_who_are_not_managers_see_but_cannot_change(client, make_user, login_as, two_facilities, roles):
     facility, room, bed = two_facilities["a"]
