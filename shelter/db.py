@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -44,6 +45,12 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+# Whether SQLite transactions started in this context take the write lock up front. True for the
+# app (web requests, CLI, scheduler); a test harness reading the database from the side sets it to
+# False for itself so it never blocks the app it is observing.
+sqlite_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=True)
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """SQLite: WAL, foreign keys, and write locks taken up front.
 
@@ -67,4 +74,4 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_begin_immediate.get() else "BEGIN")

@@ -8,6 +8,7 @@ included).
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import secrets
@@ -16,11 +17,13 @@ from itertools import count
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from shelter import create_app
 from shelter.config import Config
+from shelter.db import sqlite_begin_immediate
 from shelter.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -132,11 +135,15 @@ def config_overrides():
 def app(database_url, config_overrides):
     app = create_app(Config.for_tests(database_url, **config_overrides))
     app.test_client_class = CsrfClient
+    # The test body gets its own app context (and session) for factories and assertions. Requests
+    # never share it: CsrfClient runs each one in a fresh context, as a real server would.
+    token = sqlite_begin_immediate.set(False)
     ctx = app.app_context()
     ctx.push()
     yield app
     db.session.remove()
     ctx.pop()
+    sqlite_begin_immediate.reset(token)
     with app.app_context():
         db.engine.dispose()
 
@@ -152,6 +159,9 @@ class CsrfClient(FlaskClient):
     """A test client that sends the CSRF token the way our pages do (the X-CSRFToken header).
 
     CSRF protection stays on in the tests; pass ``csrf=False`` to send a request without a token.
+    Each request runs in an empty ``contextvars`` context, so it pushes its own app context: its
+    own ``g`` (current user, locale) and its own database session, never the test body's. Before
+    the request the test body's transaction is committed, so each side sees the other's writes.
     """
 
     def open(self, *args, csrf=True, **kwargs):
@@ -160,7 +170,9 @@ class CsrfClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        if has_app_context():  # not when following a redirect, which runs inside the empty context
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self) -> str:
         app = self.application
