@@ -55,6 +55,7 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _import_models() -> None:
     # Every model module, so metadata (and Alembic's autogenerate) sees all tables.
+    from shelter.api import models as _api  # noqa: F401
     from shelter.audit import models as _audit  # noqa: F401
     from shelter.auth import models as _auth  # noqa: F401
     from shelter.facilities import models as _facilities  # noqa: F401

@@ -110,3 +110,31 @@ def can_manage_facility(user, facility: Facility) -> bool:
     return user.is_admin or (
         user.has_role(Role.FACILITY_MANAGER) and facility.id in user.facility_ids
     )
+
+
+def resident_scope_clause(user):
+    """SQL condition: residents this user may open (registered at, or ever stayed in, their facilities)."""
+    from shelter.residents.models import Resident
+    from shelter.stays.models import Stay
+
+    ids = visible_facility_ids(user)
+    if ids is None:
+        return sa.true()
+    if not ids:
+        return sa.false()
+    stayed_here = sa.exists().where(Stay.resident_id == Resident.id, Stay.facility_id.in_(ids))
+    return sa.or_(Resident.registered_facility_id.in_(ids), stayed_here)
+
+
+def get_resident_or_404(resident_id: int):
+    """The resident, if the current user may open their record; 404 otherwise (never 403)."""
+    from shelter.residents.models import Resident
+
+    if not isinstance(resident_id, int) or not 0 < resident_id < 2**31:
+        abort(404)
+    resident = db.session.scalar(
+        sa.select(Resident).where(Resident.id == resident_id, resident_scope_clause(current_user))
+    )
+    if resident is None:
+        abort(404)
+    return resident
