@@ -18,7 +18,6 @@ from werkzeug.routing import IntegerConverter
 from shelter import create_app
 from shelter.config import PROJECT_ROOT, Config
 from shelter.extensions import db
-from tests.auth.test_sessions import fresh_request_globals  # noqa: F401  (autouse: a fresh g per request)
 from tests.conftest import PASSWORD, login
 
 TEMPLATES = PROJECT_ROOT / "templates"

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 import time_machine
-from flask import g, request_started
 from werkzeug.routing import IntegerConverter
 
 from shelter.access import PASSWORD_CHANGE_EXEMPT, is_public_endpoint
@@ -43,25 +42,6 @@ def _redirect_path(response) -> str | None:
 def _live_sessions(user_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)
                              .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None)))
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """Give every request a fresh ``g``, as in production.
-
-    tests/conftest.py keeps one app context pushed for the whole test, and Flask reuses it for the
-    test client's requests, so ``g`` (where Flask-Login caches the current user, Flask-Babel the
-    locale and Flask-WTF the CSRF token) would carry over from one request, and one client, to the
-    next: a second client would be "logged in" as the first, and a revoked session would look
-    revoked only because logout left an anonymous user in ``g``.
-    """
-
-    def reset(sender, **extra):
-        g.__dict__.clear()
-
-    request_started.connect(reset, app, weak=False)
-    yield
-    request_started.disconnect(reset, app)
 
 
 # --- a new session at login ---------------------------------------------------------------------

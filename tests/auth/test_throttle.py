@@ -13,7 +13,6 @@ from shelter import create_app
 from shelter.auth.models import LoginAttempt
 from shelter.config import Config
 from shelter.extensions import db
-from tests.auth.test_sessions import fresh_request_globals  # noqa: F401  (autouse: a fresh g per request)
 from tests.conftest import PASSWORD, CsrfClient
 
 WRONG = "not the password"

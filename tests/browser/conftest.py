@@ -4,10 +4,10 @@ Nothing is downloaded at run time: Chromium is the Debian package at /usr/bin/ch
 installs it). A test fails at teardown when the page logged a console error, threw an uncaught
 exception, or the browser reported a Content-Security-Policy violation.
 
-SQLite note: Shelter opens every SQLite transaction with BEGIN IMMEDIATE, so a transaction left open
-by the test thread (e.g. reading ``user.email`` after a commit refreshes the object) would make the
-live server wait for the lock. The ``page`` fixture therefore ends the test thread's transaction
-whenever the browser sends a request; commit what the server should see before driving the page.
+SQLite note: the app opens its SQLite transactions with BEGIN IMMEDIATE, so a write transaction left
+open by the test thread would make the live server wait for the lock. The ``page`` fixture therefore
+ends the test thread's transaction whenever the browser sends a request: commit what the server
+should see before driving the page.
 """
 
 from __future__ import annotations
