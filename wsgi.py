@@ -1,3 +1,9 @@
-from shelter import create_app
+import sys
 
-app = create_app()
+from shelter import create_app
+from shelter.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as error:  # a clear sentence, not a traceback, for a misconfigured server
+    sys.exit(f"Shelter cannot start: {error}")

@@ -43,7 +43,7 @@ def enforce_login():
     if not current_user.is_authenticated:
         if _wants_json():
             return {"error": {"code": "unauthorized", "message": "Login required"}}, 401
-        login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
         if request.headers.get("HX-Request") == "true":
             return "", 204, {"HX-Redirect": login_url}
         return redirect(login_url)

@@ -95,9 +95,6 @@ def _on_console(message, problems: BrowserProblems) -> None:
     if message.type != "error":
         return
     url = message.location.get("url", "")
-    # Chromium asks for /favicon.ico on its own when a page names no icon; that is not the page's doing.
-    if url.endswith("/favicon.ico"):
-        return
     problems.add("console", f"{message.text} ({url})")
 
 
