@@ -22,12 +22,14 @@ def create_app(config: Config | None = None) -> Flask:
     Path(app.instance_path).mkdir(exist_ok=True)
 
     from shelter import access, i18n, labels, security
+    from shelter.api import auth as api_auth
     from shelter.db import configure_engine
     from shelter.extensions import babel, csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    app.before_request(api_auth.csrf_unless_bearer(csrf))  # WTF_CSRF_CHECK_DEFAULT is off
     htmx.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
@@ -39,6 +41,7 @@ def create_app(config: Config | None = None) -> Flask:
     from shelter.auth.views import register_session_loader
 
     register_session_loader(login_manager)
+    api_auth.register(login_manager)
     app.before_request(access.enforce_login)
     security.init_app(app)
     i18n.init_app(app)
@@ -65,13 +68,18 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from shelter.admin.views import bp as admin_bp
+    from shelter.api.views import bp as api_bp
     from shelter.audit.views import bp as audit_bp
     from shelter.auth.views import bp as auth_bp
+    from shelter.board.views import bp as board_bp
     from shelter.facilities.views import bp as facilities_bp
     from shelter.health.views import bp as health_bp
     from shelter.home import bp as home_bp
+    from shelter.residents.views import bp as residents_bp
+    from shelter.stays.views import bp as stays_bp
 
-    for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp):
+    for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
+               stays_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -87,5 +87,8 @@ def load_demo(if_empty):
 
 
 def init_app(app: Flask) -> None:
+    from shelter.api.cli import tokens_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(tokens_cli)

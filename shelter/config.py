@@ -176,6 +176,7 @@ class Config:
             "PERMANENT_SESSION_LIFETIME": timedelta(hours=self.session_max_hours),
             "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
             "WTF_CSRF_ENABLED": self.csrf_enabled,
+            "WTF_CSRF_CHECK_DEFAULT": False,  # checked in shelter.api.auth.csrf_unless_bearer
             "WTF_CSRF_TIME_LIMIT": self.session_max_hours * 3600,
             "WTF_CSRF_HEADERS": ["X-CSRFToken"],
             "BABEL_DEFAULT_LOCALE": self.default_locale,

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("stays", __name__, url_prefix="/stays")
