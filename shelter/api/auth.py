@@ -58,14 +58,17 @@ def register(login_manager) -> None:
 
 
 def csrf_unless_bearer(csrf):
-    """before_request: CSRF for every state-changing request except API calls made with a bearer
-    token (no cookie is involved there, so there is nothing to forge)."""
-    from flask import request
+    """before_request: CSRF for every state-changing request except API calls that carry no session
+    cookie: with a bearer token or with nothing at all (then the login check answers 401), a forged
+    cross-site request has no cookie to ride on. An API call that does send the session cookie needs
+    the X-CSRFToken header, even when it also sends an Authorization header (the cookie's session
+    would win, so the header must not switch the check off)."""
+    from flask import current_app, request
 
     def check():
         if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
             return
-        if request.path.startswith("/api/") and bearer_token(request) is not None:
+        if request.path.startswith("/api/") and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             return
         csrf.protect()
 

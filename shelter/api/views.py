@@ -1,3 +1,428 @@
-from flask import Blueprint
+"""JSON API v1: the same services as the UI, bearer tokens or the browser session.
+
+Every view: check the role (``roles_required``: 404 otherwise, like the UI), check the body against
+the schema the OpenAPI document publishes, look each record up through a scope check (404 outside
+it, never 403), call one service function, commit once. Domain errors become status codes here;
+``ApiError``'s handler rolls back, so a refused request writes nothing.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import sqlalchemy as sa
+from flask import Blueprint, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from shelter.access import (can_manage_facility, get_facility_or_404, get_resident_or_404, resident_scope_clause,
+                            roles_required, visible_facility_ids)
+from shelter.api import serialise
+from shelter.api.errors import ApiError, handle, invalid, not_found
+from shelter.api.openapi import MAX_ID, PER_PAGE, document, ref
+from shelter.api.schema import Checker, field_problems, parse_date, parse_date_time
+from shelter.auth.models import Role
+from shelter.db import utcnow
+from shelter.extensions import db
+from shelter.facilities import service as facilities
+from shelter.facilities.forms import LABEL_MAX
+from shelter.facilities.models import Bed, Facility, FacilityKind, Kota, Room
+from shelter.residents import service as residents
+from shelter.residents.models import Resident
+from shelter.stays import queries
+from shelter.stays import service as stays
+from shelter.stays.models import BedAssignment, BedHold, Stay
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.register_error_handler(ApiError, handle)
+
+# Ids in URLs stop at the INTEGER column's range: a larger number is a 404 from the router.
+ID = f"int(min=1, max={MAX_ID})"
+
+INTAKE_ROLES = (Role.ADMIN, Role.INTAKE_STAFF, Role.CASE_MANAGER, Role.FACILITY_MANAGER)
+PLACEMENT_ROLES = (Role.ADMIN, Role.FACILITY_MANAGER, Role.INTAKE_STAFF, Role.CASE_MANAGER)
+DISCHARGE_ROLES = (Role.ADMIN, Role.FACILITY_MANAGER, Role.INTAKE_STAFF)
+
+# SQLSTATEs of a transaction PostgreSQL gave up on because of another one: the client may retry.
+RETRYABLE = {"40001", "40P01", "55P03"}
+
+
+# --- input ----------------------------------------------------------------------------------------------
+
+def json_body(schema: str) -> dict:
+    """The body as a dict that satisfies the named component schema; 400 or 422 otherwise."""
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # absurdly nested arrays: not a ValueError, so not silenced
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request")
+    problems = Checker(document(), strings=True).problems(body, ref(schema))
+    if problems:
+        raise invalid(field_problems(problems))
+    return body
+
+
+def stripped(body: dict, name: str, problems: dict) -> str:
+    """A required text field without surrounding spaces; blank is ``required``."""
+    value = (body.get(name) or "").strip()
+    if not value:
+        problems[name] = "required"
+    return value
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) >= 1):
+        raise invalid({"page": "out_of_range" if raw.isascii() and raw.isdigit() else "invalid_type"})
+    return int(raw)
+
+
+# --- lookups: scope first; anything outside it is a 404 --------------------------------------------------
+
+def _in_scope(query, facility_column):
+    ids = visible_facility_ids(current_user)
+    return query if ids is None else query.where(facility_column.in_(ids))
+
+
+def bed_or_404(bed_id: int) -> Bed:
+    bed = db.session.scalar(_in_scope(sa.select(Bed).join(Room).where(Bed.id == bed_id), Room.facility_id))
+    if bed is None:
+        raise not_found("Bed")
+    return bed
+
+
+def stay_or_404(stay_id: int) -> Stay:
+    stay = db.session.scalar(_in_scope(sa.select(Stay).where(Stay.id == stay_id), Stay.facility_id))
+    if stay is None:
+        raise not_found("Stay")
+    get_resident_or_404(stay.resident_id)
+    return stay
+
+
+def active_hold_or_404(hold_id: int) -> BedHold:
+    query = (sa.select(BedHold).join(Bed, BedHold.bed_id == Bed.id).join(Room)
+             .where(BedHold.id == hold_id, BedHold.released_at.is_(None), BedHold.expires_at > utcnow()))
+    hold = db.session.scalar(_in_scope(query, Room.facility_id))
+    if hold is None:
+        raise not_found("Hold")
+    return hold
+
+
+def managed_facility_or_404(facility_id: int) -> Facility:
+    facility = get_facility_or_404(facility_id)
+    if not can_manage_facility(current_user, facility):
+        raise not_found("Facility")
+    return facility
+
+
+def registration_facility(facility_id: int | None) -> int:
+    ids = visible_facility_ids(current_user)
+    if facility_id is None:
+        if ids is not None and len(ids) == 1:
+            return next(iter(ids))
+        raise invalid({"facility_id": "required"})
+    if ids is not None and facility_id not in ids:
+        raise not_found("Facility")
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        raise not_found("Facility")
+    if not facility.is_active:
+        raise invalid({"facility_id": "inactive"})
+    return facility.id
+
+
+# --- mapping service errors -------------------------------------------------------------------------------
+
+def stay_error(error: stays.StayError) -> ApiError:
+    if isinstance(error, stays.RoomRulesViolated):
+        return ApiError(422, "room_rules", problems=list(error.problems), fields={"override_reason": "required"})
+    if isinstance(error, stays.InvalidDischarge):
+        reason = str(error)
+        if reason == "outcome":
+            return invalid({"outcome": "invalid_choice"})
+        return invalid({"discharged_at": reason})
+    if isinstance(error, stays.HoldNotFound):
+        return not_found("Hold")
+    if isinstance(error, (stays.BedNotAvailable, stays.BedOutOfService, stays.ResidentAlreadyAdmitted,
+                          stays.StayClosed)):
+        return ApiError(409, error.code)
+    return ApiError(409, error.code, str(error) or None)
+
+
+def run_and_commit(action):
+    """Run one service call and commit, mapping what can go wrong to an ApiError."""
+    try:
+        result = action()
+        db.session.commit()
+    except stays.StayError as error:
+        db.session.rollback()
+        raise stay_error(error) from None
+    except IntegrityError:
+        db.session.rollback()  # a guard in the database said no; nothing was written
+        raise ApiError(409, "conflict") from None
+    except OperationalError as error:
+        db.session.rollback()
+        if getattr(error.orig, "sqlstate", None) in RETRYABLE:
+            raise ApiError(409, "conflict") from None
+        raise
+    return result
+
+
+# --- beds and availability ----------------------------------------------------------------------------------
+
+@bp.get("/availability")
+def availability():
+    kota, kind = request.args.get("kota") or None, request.args.get("kind") or None
+    problems = {}
+    if kota is not None and kota not in {k.value for k in Kota}:
+        problems["kota"] = "invalid_choice"
+    if kind is not None and kind not in {k.value for k in FacilityKind}:
+        problems["kind"] = "invalid_choice"
+    if problems:
+        raise invalid(problems)
+    entries = queries.availability(None, kota=kota, kind=kind)
+    return {"facilities": [serialise.availability(entry) for entry in entries],
+            "generated_at": serialise.iso(utcnow())}
+
+
+@bp.get(f"/facilities/<{ID}:facility_id>/beds")
+def facility_beds(facility_id: int):
+    facility = get_facility_or_404(facility_id)
+    return {"facility_id": facility.id,
+            "beds": [serialise.bed_state(state) for state in queries.bed_states([facility.id])]}
+
+
+@bp.post("/holds")
+@roles_required(*PLACEMENT_ROLES)
+def hold_create():
+    body = json_body("HoldCreate")
+    problems: dict[str, str] = {}
+    reason = stripped(body, "reason", problems)
+    if problems:
+        raise invalid(problems)
+    bed = bed_or_404(body["bed_id"])
+    hold = run_and_commit(lambda: stays.place_hold(bed, by=current_user, reason=reason,
+                                                   hours=body.get("hours", 24)))
+    return serialise.hold(hold), 201
+
+
+@bp.delete(f"/holds/<{ID}:hold_id>")
+@roles_required(*PLACEMENT_ROLES)
+def hold_release(hold_id: int):
+    hold = active_hold_or_404(hold_id)
+    run_and_commit(lambda: stays.release_hold(hold, by=current_user))
+    return "", 204
+
+
+# --- residents ----------------------------------------------------------------------------------------------
+
+def current_stays(resident_ids: list[int]) -> dict[int, dict]:
+    """Open stays of these residents, only where the user may see them (a stay elsewhere would tell
+    where the person is). One statement."""
+    if not resident_ids:
+        return {}
+    query = (sa.select(Stay.resident_id, Stay.id, Stay.facility_id, BedAssignment.bed_id)
+             .outerjoin(BedAssignment, sa.and_(BedAssignment.stay_id == Stay.id, BedAssignment.ended_at.is_(None)))
+             .where(Stay.resident_id.in_(resident_ids), Stay.discharged_at.is_(None)))
+    rows = db.session.execute(_in_scope(query, Stay.facility_id)).all()
+    return {rid: {"id": sid, "facility_id": fid, "bed_id": bid} for rid, sid, fid, bid in rows}
+
+
+@bp.get("/residents")
+def residents_list():
+    page = page_number()
+    rows = list(db.session.scalars(
+        sa.select(Resident).where(resident_scope_clause(current_user))
+        .order_by(Resident.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
+    ))
+    shown = rows[:PER_PAGE]
+    stays_by_resident = current_stays([r.id for r in shown])
+    return {"residents": [serialise.resident(r, stays_by_resident.get(r.id)) for r in shown],
+            "page": page, "per_page": PER_PAGE, "has_next": len(rows) > PER_PAGE}
+
+
+def _api_fields(problems: dict[str, str]) -> dict[str, str]:
+    return {("name" if key == "full_name" else key): code for key, code in problems.items()}
+
+
+@bp.post("/residents")
+@roles_required(*INTAKE_ROLES)
+def resident_create():
+    body = json_body("ResidentCreate")
+    facility_id = registration_facility(body.get("facility_id"))
+    guardian_id = body.get("guardian_id")
+    if guardian_id is not None:
+        get_resident_or_404(guardian_id)
+    data = residents.ResidentInput(
+        full_name=body["name"], sex=body["sex"],
+        birth_date=parse_date(body["birth_date"]) if body.get("birth_date") is not None else None,
+        estimated_age=body.get("estimated_age"), alias=body.get("alias"), nik=body.get("nik"),
+        kota_of_origin=body.get("kota_of_origin"), risk_level=body.get("risk_level") or "low",
+        disabilities=body.get("disabilities") or "", categories=list(body.get("categories") or []),
+        guardian_id=guardian_id,
+    )
+    try:
+        residents.validate(data)
+    except residents.ResidentInvalid as error:
+        raise invalid(_api_fields(error.problems)) from None
+    if not body.get("allow_duplicates"):
+        duplicates = residents.likely_duplicates(data, scope_clause=resident_scope_clause(current_user))
+        if duplicates:
+            raise ApiError(409, "possible_duplicates", duplicates=[r.id for r in duplicates])
+    try:
+        resident = run_and_commit(lambda: residents.register(data, facility_id=facility_id, by=current_user))
+    except residents.ResidentInvalid as error:
+        db.session.rollback()
+        raise invalid(_api_fields(error.problems)) from None
+    return serialise.resident(resident, None), 201
+
+
+# --- stays ----------------------------------------------------------------------------------------------------
+
+@bp.post("/stays")
+@roles_required(*PLACEMENT_ROLES)
+def stay_create():
+    body = json_body("StayCreate")
+    resident = get_resident_or_404(body["resident_id"])
+    bed = bed_or_404(body["bed_id"])
+    bed_id = bed.id
+    stay = run_and_commit(lambda: stays.admit(resident, bed, by=current_user,
+                                              override_reason=body.get("override_reason")))
+    return serialise.stay(stay, bed_id), 201
+
+
+@bp.post(f"/stays/<{ID}:stay_id>/transfer")
+@roles_required(*PLACEMENT_ROLES)
+def stay_transfer(stay_id: int):
+    body = json_body("Transfer")
+    stay = stay_or_404(stay_id)
+    bed = bed_or_404(body["bed_id"])
+    bed_id = bed.id
+    new_stay = run_and_commit(lambda: stays.transfer(stay, bed, by=current_user,
+                                                     override_reason=body.get("override_reason")))
+    return serialise.stay(new_stay, bed_id), 200
+
+
+@bp.post(f"/stays/<{ID}:stay_id>/discharge")
+@roles_required(*DISCHARGE_ROLES)
+def stay_discharge(stay_id: int):
+    body = json_body("Discharge")
+    stay = stay_or_404(stay_id)
+    at = parse_date_time(body["discharged_at"]) if body.get("discharged_at") is not None else None
+    if at is not None and stay.is_open:
+        # The service checks the admission; a bed taken later (a transfer) must not end before it began.
+        assignment = stays.current_assignment(stay)
+        if assignment is not None and at < assignment.started_at and at >= stay.admitted_at:
+            raise invalid({"discharged_at": "before_bed_assignment"})
+    run_and_commit(lambda: stays.discharge(stay, outcome=body["outcome"], note=body.get("note") or "",
+                                           by=current_user, at=at))
+    return serialise.stay(stay, None), 200
+
+
+# --- facilities, rooms, beds (admins; rooms and beds also facility managers, as in the UI) ---------------
+
+def _phone(raw: str | None, problems: dict) -> str | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        problems["phone"] = "phone_format"
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@bp.post("/facilities")
+@roles_required(Role.ADMIN)
+def facility_create():
+    body = json_body("FacilityCreate")
+    problems: dict[str, str] = {}
+    name = stripped(body, "name", problems)
+    phone = _phone(body.get("phone"), problems)
+    if problems:
+        raise invalid(problems)
+    code = body["code"]
+    try:
+        facility = run_and_commit(lambda: facilities.create_facility(
+            kind=body["kind"], code=code, name=name, kota=body["kota"],
+            address=(body.get("address") or "").strip(), phone=phone))
+    except facilities.DuplicateFacilityCode:
+        db.session.rollback()
+        raise ApiError(409, "code_taken", fields={"code": "taken"}) from None
+    except ApiError as error:
+        if error.code == "conflict" and facilities.code_taken(code):
+            raise ApiError(409, "code_taken", fields={"code": "taken"}) from None
+        raise
+    return serialise.facility(facility), 201
+
+
+@bp.post(f"/facilities/<{ID}:facility_id>/rooms")
+def room_create(facility_id: int):
+    facility = managed_facility_or_404(facility_id)
+    body = json_body("RoomCreate")
+    problems: dict[str, str] = {}
+    name = stripped(body, "name", problems)
+    if problems:
+        raise invalid(problems)
+    try:
+        room = run_and_commit(lambda: facilities.create_room(facility, name=name, sex=body["sex"],
+                                                             age_group=body["age_group"]))
+    except facilities.DuplicateRoomName:
+        db.session.rollback()
+        raise ApiError(409, "room_name_taken", fields={"name": "taken"}) from None
+    except ApiError as error:
+        if error.code == "conflict" and facilities.room_name_taken(facility, name):
+            raise ApiError(409, "room_name_taken", fields={"name": "taken"}) from None
+        raise
+    return serialise.room(room), 201
+
+
+def bed_labels(body: dict) -> list[str]:
+    bulk = [name for name in ("prefix", "first_number", "count", "pad_width") if name in body]
+    if "label" in body:
+        if bulk:
+            raise invalid({bulk[0]: "not_with_label"})
+        label = body["label"].strip()
+        if not label:
+            raise invalid({"label": "required"})
+        return [label]
+    if "count" not in body:
+        raise invalid({"count": "required"})
+    prefix, first, width = body.get("prefix", ""), body.get("first_number", 1), body.get("pad_width", 2)
+    labels = [f"{prefix}{n:0{width}d}" for n in range(first, first + body["count"])]
+    if len(labels[-1]) > LABEL_MAX:
+        raise invalid({"prefix": "too_long"})
+    return labels
+
+
+@bp.post(f"/rooms/<{ID}:room_id>/beds")
+def beds_create(room_id: int):
+    room = db.session.get(Room, room_id)
+    if room is None:
+        raise not_found("Room")
+    managed_facility_or_404(room.facility_id)
+    body = json_body("BedsCreate")
+    labels = bed_labels(body)
+    try:
+        beds = run_and_commit(lambda: facilities.add_beds(
+            room, labels, wheelchair_accessible=body.get("wheelchair_accessible", False),
+            has_crib=body.get("has_crib", False)))
+    except facilities.DuplicateBedLabels as error:
+        db.session.rollback()
+        raise ApiError(409, "labels_taken", labels=error.labels[:50]) from None
+    except ApiError as error:
+        clash = facilities.existing_labels(room, labels) if error.code == "conflict" else []
+        if clash:
+            raise ApiError(409, "labels_taken", labels=clash[:50]) from None
+        raise
+    return {"beds": [serialise.new_bed(bed, room) for bed in beds]}, 201
+
+
+# --- the document -----------------------------------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi():
+    return document()
