@@ -145,25 +145,136 @@ class BedState:
     hold_id: int | None
     hold_expires_at: datetime | None
     out_of_service_reason: str | None
+    # Added for the board (defaults keep older callers working): whose stay, who holds the bed, and
+    # the room's rules (find-a-bed ranks free beds by them).
+    resident_id: int | None = None
+    held_by_id: int | None = None
+    held_by_name: str | None = None
+    room_sex: str | None = None
+    room_age_group: str | None = None
 
 
-def bed_states(facility_ids, *, now: datetime | None = None) -> list[BedState]:
+def bed_states(facility_ids, *, now: datetime | None = None, bed_ids=None) -> list[BedState]:
     """Every bed of the given facilities with its derived status, in room and label order. One statement.
 
-    Carries stay ids, never resident names: callers that may show residents load them separately.
+    Carries stay and resident ids, never resident names: callers that may show residents load them
+    separately (and only where the user may open them). ``bed_ids`` narrows it to some beds.
     """
+    from shelter.auth.models import User
+
     now = now or utcnow()
-    open_assignment, active_hold = _open_assignments(), _active_holds(now)
-    rows = db.session.execute(
+    active_hold = _active_holds(now)
+    open_assignment = (
+        sa.select(BedAssignment.bed_id, BedAssignment.stay_id, Stay.resident_id)
+        .join(Stay, Stay.id == BedAssignment.stay_id)
+        .where(BedAssignment.ended_at.is_(None)).subquery("open_assignment")
+    )
+    query = (
         sa.select(
             Bed.id, Bed.label, Room.id, Room.name, Room.facility_id, bed_category_expression(),
             Bed.wheelchair_accessible, Bed.has_crib, _status_expression(open_assignment, active_hold),
             open_assignment.c.stay_id, active_hold.c.hold_id, active_hold.c.expires_at, Bed.out_of_service_reason,
+            open_assignment.c.resident_id, active_hold.c.held_by_id, User.full_name, Room.sex, Room.age_group,
         )
         .select_from(Bed).join(Room, Bed.room_id == Room.id)
         .outerjoin(open_assignment, open_assignment.c.bed_id == Bed.id)
         .outerjoin(active_hold, active_hold.c.bed_id == Bed.id)
+        .outerjoin(User, User.id == active_hold.c.held_by_id)
         .where(Room.facility_id.in_(list(facility_ids)))
         .order_by(Room.facility_id, Room.name, Bed.label)
+    )
+    if bed_ids is not None:
+        query = query.where(Bed.id.in_(list(bed_ids)))
+    return [BedState(*row) for row in db.session.execute(query).all()]
+
+
+# --- for the board, find-a-bed and the admission forms ------------------------------------------------
+
+@dataclass(frozen=True)
+class RoomFree:
+    """One room of an active facility with how many of its beds are free now (find-a-bed's input)."""
+
+    facility_id: int
+    facility_name: str
+    facility_kind: str
+    kota: str
+    room_id: int
+    room_name: str
+    sex: str
+    age_group: str
+    free: int
+    free_accessible: int
+    free_cribs: int
+
+
+def free_beds_by_room(*, kota: str | None = None, now: datetime | None = None) -> list[RoomFree]:
+    """Every room of every active facility with its free beds (all, wheelchair accessible, with a
+    crib). One statement, whatever the number of facilities."""
+    now = now or utcnow()
+    open_assignment, active_hold = _open_assignments(), _active_holds(now)
+    is_free = sa.and_(open_assignment.c.bed_id.is_(None), active_hold.c.bed_id.is_(None),
+                      Bed.out_of_service_reason.is_(None))
+
+    def count_free(*extra):
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(is_free, *extra), 1), else_=0)), 0)
+
+    query = (
+        sa.select(Facility.id, Facility.name, Facility.kind, Facility.kota, Room.id, Room.name, Room.sex,
+                  Room.age_group, count_free(), count_free(Bed.wheelchair_accessible.is_(True)),
+                  count_free(Bed.has_crib.is_(True)))
+        .select_from(Room).join(Facility, Facility.id == Room.facility_id)
+        .outerjoin(Bed, Bed.room_id == Room.id)
+        .outerjoin(open_assignment, open_assignment.c.bed_id == Bed.id)
+        .outerjoin(active_hold, active_hold.c.bed_id == Bed.id)
+        .where(Facility.is_active.is_(True))
+        .group_by(Facility.id, Facility.name, Facility.kind, Facility.kota, Room.id, Room.name, Room.sex,
+                  Room.age_group)
+        .order_by(Facility.name, Room.name)
+    )
+    if kota:
+        query = query.where(Facility.kota == kota)
+    return [RoomFree(*(int(v) if i >= 8 else v for i, v in enumerate(row)))
+            for row in db.session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class OpenStayRef:
+    stay_id: int
+    facility_id: int
+    resident_id: int
+    admitted_at: datetime
+
+
+def over_capacity_stays(facility_ids) -> list[OpenStayRef]:
+    """Open over-capacity placements (no bed) in these facilities, oldest first. One statement; ids only."""
+    rows = db.session.execute(
+        sa.select(Stay.id, Stay.facility_id, Stay.resident_id, Stay.admitted_at)
+        .where(Stay.discharged_at.is_(None), Stay.over_capacity.is_(True),
+               Stay.facility_id.in_(list(facility_ids)))
+        .order_by(Stay.admitted_at, Stay.id)
     ).all()
-    return [BedState(*row) for row in rows]
+    return [OpenStayRef(*row) for row in rows]
+
+
+def open_stay_without_bed(stay_id: int) -> bool:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(BedAssignment)
+        .where(BedAssignment.stay_id == stay_id, BedAssignment.ended_at.is_(None))
+    ) == 0
+
+
+def admittable_residents(scope_clause, text: str = "", *, limit: int = 20):
+    """Residents the user may open who have no open stay, matching ``text`` in the name or alias.
+
+    Returns Resident rows (the admission form shows name, age and sex to staff in scope).
+    """
+    from shelter.residents.models import Resident
+
+    has_open_stay = sa.exists().where(Stay.resident_id == Resident.id, Stay.discharged_at.is_(None))
+    query = sa.select(Resident).where(scope_clause, ~has_open_stay)
+    words = [w for w in (text or "").lower().split() if w][:4]
+    for word in words:
+        query = query.where(sa.or_(sa.func.lower(Resident.full_name).contains(word, autoescape=True),
+                                   sa.func.lower(sa.func.coalesce(Resident.alias, "")).contains(word, autoescape=True)))
+    query = query.order_by(Resident.registered_at.desc(), Resident.id.desc()).limit(limit)
+    return list(db.session.scalars(query))

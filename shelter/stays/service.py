@@ -72,7 +72,41 @@ class HoldNotFound(StayError):
     code = "hold_not_found"
 
 
+class InvalidHold(StayError):
+    """A hold needs a reason and an expiry from 1 to MAX_HOLD_HOURS hours."""
+
+    code = "invalid_hold"
+
+
 ADULT_AGE = 18
+MAX_HOLD_HOURS = 72
+
+
+# --- who may do what, per facility (the views and the API use the same answer) --------------------------
+
+ADMIT_ROLES = ("intake_staff", "facility_manager", "case_manager")  # placements: case managers too
+MOVE_ROLES = ("intake_staff", "facility_manager")  # transfer and discharge
+HOLD_ROLES = ("intake_staff", "facility_manager", "case_manager")
+
+
+def _acts_in(user, facility_id: int, roles) -> bool:
+    from shelter.auth.models import Role
+
+    if user.is_admin:
+        return True
+    return facility_id in user.facility_ids and user.has_role(*(Role(r) for r in roles))
+
+
+def may_admit(user, facility_id: int) -> bool:
+    return _acts_in(user, facility_id, ADMIT_ROLES)
+
+
+def may_move(user, facility_id: int) -> bool:
+    return _acts_in(user, facility_id, MOVE_ROLES)
+
+
+def may_hold(user, facility_id: int) -> bool:
+    return _acts_in(user, facility_id, HOLD_ROLES)
 
 
 def age_on(resident: Resident, day: date) -> int:
@@ -279,6 +313,10 @@ def _close(stay: Stay, *, at: datetime, by_id: int, outcome: str, note: str = ""
 
 
 def place_hold(bed: Bed, *, by, reason: str, hours: int = 24) -> BedHold:
+    if not (reason or "").strip():
+        raise ReasonRequired()
+    if not isinstance(hours, int) or not 1 <= hours <= MAX_HOLD_HOURS:
+        raise InvalidHold("hours")
     bed = _claim_bed(bed.id, by=by)
     now = utcnow()
     hold = BedHold(bed_id=bed.id, held_by_id=by.id, reason=reason.strip()[:200], created_at=now,
