@@ -7,7 +7,9 @@ who may not be registered yet, and add what a placement needs beyond one bed:
   least N + 1 free beds; rooms with cribs for the children come first;
 - a wheelchair user needs a free wheelchair-accessible bed;
 - a person at high risk is offered a Rumah Aman first; anyone else a panti first (safe-house beds
-  are kept for those who need them).
+  are kept for those who need them);
+- a man who comes alone is not offered a family room (the admission rules would allow a mixed
+  family room; find-a-bed does not suggest it). A woman alone may be, after the women's rooms.
 
 Ranking within those: rooms made for exactly this person's group before rooms that only allow them
 (a woman alone is offered a women's room before a mothers-with-children room), then the facility
@@ -110,6 +112,8 @@ def room_fits(person: Person, room: Room) -> bool:
     if room.free < person.beds_needed:
         return False
     if person.wheelchair and room.free_accessible < 1:
+        return False
+    if person.children == 0 and person.sex == "male" and is_family_room(room.sex, room.age_group):
         return False
     return True
 

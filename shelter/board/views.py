@@ -1,8 +1,263 @@
-from flask import Blueprint
+"""The bed board and find-a-bed.
+
+Everyone logged in sees the counts of every active facility; only the facilities whose inside the
+user may open (``visible_facility_ids``) show their rooms and beds. The board never shows a
+resident's name (an occupied bed links to the resident's page, which checks scope and audits the
+view) nor any address; a Rumah Aman appears under its name, which is its code name.
+
+One template serves the page and the htmx fragment (``_board.html``): the filter form and the
+board's own 30-second poll get the fragment alone. The statements a board issues do not grow with
+the number of facilities or beds (``availability`` and ``bed_states`` are fixed-size).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from shelter import labels
+from shelter.access import visible_facility_ids
+from shelter.board import matching
+from shelter.board.forms import FindBedForm
+from shelter.db import utcnow
+from shelter.stays import queries, service
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+
+REFRESH_SECONDS = 30
+CATEGORY_LABELS = {
+    "women": _l("Women"),
+    "girls": _l("Girls"),
+    "boys": _l("Boys"),
+    "mothers_with_children": _l("Mothers with children"),
+    "men": _l("Men"),
+    "accessible": _l("Wheelchair accessible"),
+}
+STATUS_LABELS = {
+    "available": _l("free"),
+    "occupied": _l("occupied"),
+    "held": _l("held"),
+    "out_of_service": _l("out of service"),
+}
+FILTER_CATEGORIES = ("women", "girls", "boys", "mothers_with_children", "men")
+
+
+@bp.app_template_global("board_category_label")
+def category_label(code: str) -> str:
+    return CATEGORY_LABELS.get(code, code)
+
+
+@bp.app_template_global("board_status_label")
+def status_label(code: str) -> str:
+    return STATUS_LABELS.get(code, code)
+
+
+@bp.app_template_filter("board_clock")
+def clock(value: datetime) -> str:
+    """14.05 WIB (Indonesian) / 14:05 WIB: the time of day in the configured zone."""
+    pattern = "HH.mm" if str(get_locale()) == "id" else "HH:mm"
+    if current_app.config["SHELTER"].timezone == "Asia/Jakarta":
+        return format_datetime(value, pattern) + " WIB"
+    return format_datetime(value, pattern + " zzz")
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- who sees and does what ------------------------------------------------------------------------------
+
+class Permissions:
+    """What the current user may see inside and do, per facility. No queries: roles and facility ids
+    are loaded with the user."""
+
+    def __init__(self, user):
+        self.user = user
+        self.visible = visible_facility_ids(user)
+        self.resident_links = "residents.show" in current_app.view_functions
+
+    def sees_inside(self, facility_id: int) -> bool:
+        return self.visible is None or facility_id in self.visible
+
+    def admit(self, facility_id: int) -> bool:
+        return self.sees_inside(facility_id) and service.may_admit(self.user, facility_id)
+
+    def move(self, facility_id: int) -> bool:
+        return self.sees_inside(facility_id) and service.may_move(self.user, facility_id)
+
+    def hold(self, facility_id: int) -> bool:
+        return self.sees_inside(facility_id) and service.may_hold(self.user, facility_id)
+
+    def resident_url(self, resident_id: int | None) -> str | None:
+        if not self.resident_links or resident_id is None:
+            return None
+        return url_for("residents.show", resident_id=resident_id)
+
+
+# --- the board --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    kota: str = ""
+    kind: str = ""
+    category: str = ""
+    accessible: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        """Unknown values are ignored (a hand-edited URL shows the whole board, never an error)."""
+        kota = args.get("kota", "")
+        kind = args.get("kind", "")
+        category = args.get("category", "")
+        return cls(
+            kota=kota if kota in labels.KOTA else "",
+            kind=kind if kind in labels.FACILITY_KINDS else "",
+            category=category if category in FILTER_CATEGORIES else "",
+            accessible=args.get("accessible", "") in ("1", "on", "true", "yes"),
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kota or self.kind or self.category or self.accessible)
+
+    def bed_matches(self, bed) -> bool:
+        if self.category and bed.category != self.category:
+            return False
+        if self.accessible and not bed.wheelchair_accessible:
+            return False
+        return True
+
+
+@dataclass
+class BoardRoom:
+    room_id: int
+    name: str
+    sex: str | None
+    age_group: str | None
+    beds: list = field(default_factory=list)
+
+
+@dataclass
+class BoardFacility:
+    entry: queries.FacilityAvailability
+    inside: bool
+    rooms: list[BoardRoom] = field(default_factory=list)
+    over: list[queries.OpenStayRef] = field(default_factory=list)
+
+    @property
+    def facility(self):
+        return self.entry.facility
+
+
+def natural_key(label: str):
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", label)]
+
+
+def board_facilities(perms: Permissions, filters: Filters, now: datetime) -> list[BoardFacility]:
+    """The board's data in five statements whatever its size: facilities, counts, over-capacity
+    counts (``availability``), beds (``bed_states``) and the over-capacity placements."""
+    entries = queries.availability(None, kota=filters.kota or None, kind=filters.kind or None, now=now)
+    if filters.category:
+        entries = [e for e in entries if e.categories[filters.category].total]
+    if filters.accessible:
+        entries = [e for e in entries if e.accessible.total]
+    board = [BoardFacility(entry=e, inside=perms.sees_inside(e.facility.id)) for e in entries]
+    inside = {f.facility.id: f for f in board if f.inside}
+    if not board:
+        return board
+    rooms: dict[int, BoardRoom] = {}
+    for bed in queries.bed_states(list(inside), now=now):
+        if not filters.bed_matches(bed):
+            continue
+        room = rooms.get(bed.room_id)
+        if room is None:
+            room = rooms[bed.room_id] = BoardRoom(bed.room_id, bed.room_name, bed.room_sex, bed.room_age_group)
+            inside[bed.facility_id].rooms.append(room)
+        room.beds.append(bed)
+    for room in rooms.values():
+        room.beds.sort(key=lambda b: natural_key(b.label))
+    for stay in queries.over_capacity_stays(list(inside)):
+        inside[stay.facility_id].over.append(stay)
+    return board
+
+
+def board_context(filters: Filters) -> dict:
+    now = utcnow()
+    perms = Permissions(current_user)
+    return {
+        "facilities": board_facilities(perms, filters, now),
+        "filters": filters,
+        "perms": perms,
+        "updated_at": now,
+        "refresh_seconds": REFRESH_SECONDS,
+        "kota_choices": labels.choices(labels.KOTA),
+        "kind_choices": labels.choices(labels.FACILITY_KINDS),
+        "category_choices": [(c, CATEGORY_LABELS[c]) for c in FILTER_CATEGORIES],
+    }
 
 
 @bp.get("/")
 def index():
-    return "", 204
+    filters = Filters.from_args(request.args)
+    context = board_context(filters)
+    if is_htmx():
+        return render_template("board/_board.html", **context)
+    return render_template("board/index.html", **context)
+
+
+@bp.get("/panel/close")
+def close_panel():
+    """Empties the side panel (htmx swaps the empty answer in); without htmx, back to the board."""
+    if is_htmx():
+        return ""
+    return redirect(url_for(".index"))
+
+
+def oob_updates(facility_ids, bed_ids=()) -> str:
+    """Out-of-band fragments for the board after an action: the facilities' counters and the beds
+    that changed. Only call for elements the board shows (htmx logs an error for a missing target)."""
+    now = utcnow()
+    facility_ids = [f for f in facility_ids if f is not None]
+    entries = queries.availability(facility_ids, now=now) if facility_ids else []
+    beds = queries.bed_states(facility_ids, bed_ids=list(bed_ids), now=now) if bed_ids and facility_ids else []
+    return render_template("board/_oob.html", entries=entries, beds=beds, perms=Permissions(current_user))
+
+
+# --- find a bed -------------------------------------------------------------------------------------------
+
+def find_results(form: FindBedForm) -> tuple[list[matching.FacilityMatch], dict[int, str]]:
+    """Ranked facilities for the person described by the form, and each facility's kota."""
+    person = matching.Person(
+        sex=form.sex.data, age=form.age.data, children=form.children.data or 0,
+        wheelchair=bool(form.wheelchair.data), high_risk=bool(form.high_risk.data),
+    )
+    rows = queries.free_beds_by_room()
+    rooms = [
+        matching.Room(facility_id=r.facility_id, facility_name=r.facility_name, facility_kind=r.facility_kind,
+                      room_id=r.room_id, room_name=r.room_name, sex=r.sex, age_group=r.age_group, free=r.free,
+                      free_accessible=r.free_accessible, free_cribs=r.free_cribs)
+        for r in rows
+    ]
+    return matching.rank_facilities(person, rooms), {r.facility_id: r.kota for r in rows}
+
+
+@bp.get("/find")
+def find():
+    asked = bool(request.args)
+    form = FindBedForm(request.args) if asked else FindBedForm(formdata=None)
+    results, kota_of = None, {}
+    if asked and form.validate():
+        results, kota_of = find_results(form)
+    context = {"form": form, "results": results, "perms": Permissions(current_user), "asked": asked,
+               "kota_of": kota_of, "updated_at": utcnow()}
+    if is_htmx():
+        return render_template("board/_find.html", **context)
+    return render_template("board/find.html", **context)
+
+

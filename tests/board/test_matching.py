@@ -117,6 +117,13 @@ def test_facilities_rank_by_their_best_room_then_by_fitting_free_beds():
     assert high_risk[0].facility_name == "RA Dahlia"
 
 
+def test_a_man_alone_is_not_offered_a_family_room():
+    family_room = room(sex="mixed_family", age_group="mother_with_children", free=4)
+    mens = room(sex="male", age_group="adult", free=1)
+    assert [m.room for m in rank_rooms(MAN, [family_room, mens])] == [mens]
+    assert [m.room for m in rank_rooms(Person("male", 40, children=1), [family_room, mens])] == [family_room]
+
+
 def test_children_alone_go_to_childrens_rooms_of_their_sex():
     girls = room(sex="female", age_group="child")
     boys = room(sex="male", age_group="child")

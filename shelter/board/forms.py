@@ -1,0 +1,39 @@
+"""Find-a-bed's question."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+try:  # WTForms 3.3 names choices; plain tuples are deprecated there
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+MAX_CHILDREN = 15
+
+
+def choices(table: dict) -> list:
+    if SelectChoice is None:
+        return list(table.items())
+    return [SelectChoice(value, label) for value, label in table.items()]
+
+
+class FindBedForm(FlaskForm):
+    """Find-a-bed's question. A GET form: no CSRF (it changes nothing) and nothing identifying."""
+
+    class Meta:
+        csrf = False
+
+    sex = SelectField(_l("Sex"), choices=choices({"female": _l("Female"), "male": _l("Male")}),
+                      validators=[InputRequired(_l("Choose the sex."))])
+    age = IntegerField(_l("Age (years)"),
+                       validators=[InputRequired(_l("Enter the age in years.")),
+                                   NumberRange(min=0, max=120, message=_l("Enter a number from %(min)d to %(max)d."))])
+    children = IntegerField(_l("Accompanying children"), default=0,
+                            validators=[Optional(),
+                                        NumberRange(min=0, max=MAX_CHILDREN, message=_l("Enter a number from %(min)d to %(max)d."))])
+    wheelchair = BooleanField(_l("Needs wheelchair access"))
+    high_risk = BooleanField(_l("High risk (a Rumah Aman first)"))
