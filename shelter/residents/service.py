@@ -7,20 +7,32 @@ a log line or an exception message).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+import phonenumbers
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
-from shelter.residents.models import PROTECTION_CATEGORIES, Resident, ResidentCategory
+from shelter.residents.models import (PROTECTION_CATEGORIES, FamilyContact, NoContactPerson, Resident,
+                                      ResidentCategory)
 
 NIK_PATTERN = re.compile(r"^\d{16}$")
 MAX_AGE = 120
 NAME_MAX = 120
+ALIAS_MAX = 60
+KOTA_MAX = 60
+DISABILITIES_MAX = 2000
+RELATIONSHIP_MAX = 60
+ADDRESS_MAX = 1000
+DESCRIPTION_MAX = 2000
+PHONE_REGION = "ID"
+GUARDIAN_CHAIN_MAX = 20  # how far up a guardian chain we look for a loop
 
 
 class ResidentInvalid(ValueError):
@@ -57,6 +69,15 @@ def normalise_nik(nik: str | None) -> str | None:
     return digits or None
 
 
+def has_control_characters(value: str | None, *, multiline: bool = False) -> bool:
+    """NUL, escapes and the like (PostgreSQL refuses NUL in text; nobody types a bell).
+    A multi-line field may keep line breaks and tabs."""
+    if not value:
+        return False
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
+
+
 def validate(data: ResidentInput, today: date | None = None) -> ResidentInput:
     """Check and normalise; raises ResidentInvalid with every problem at once."""
     today = today or utcnow().date()
@@ -66,9 +87,13 @@ def validate(data: ResidentInput, today: date | None = None) -> ResidentInput:
         problems["full_name"] = "required"
     elif len(data.full_name) > NAME_MAX:
         problems["full_name"] = "too_long"
+    elif has_control_characters(data.full_name):
+        problems["full_name"] = "control_characters"
     data.alias = (data.alias or "").strip() or None
-    if data.alias and len(data.alias) > 60:
+    if data.alias and len(data.alias) > ALIAS_MAX:
         problems["alias"] = "too_long"
+    elif has_control_characters(data.alias):
+        problems["alias"] = "control_characters"
     if data.sex not in ("female", "male"):
         problems["sex"] = "invalid_choice"
     if data.birth_date is None and data.estimated_age is None:
@@ -84,8 +109,10 @@ def validate(data: ResidentInput, today: date | None = None) -> ResidentInput:
     if data.nik is not None and not NIK_PATTERN.match(data.nik):
         problems["nik"] = "nik_format"
     data.kota_of_origin = (data.kota_of_origin or "").strip() or None
-    if data.kota_of_origin and len(data.kota_of_origin) > 60:
+    if data.kota_of_origin and len(data.kota_of_origin) > KOTA_MAX:
         problems["kota_of_origin"] = "too_long"
+    elif has_control_characters(data.kota_of_origin):
+        problems["kota_of_origin"] = "control_characters"
     if data.risk_level not in ("low", "medium", "high"):
         problems["risk_level"] = "invalid_choice"
     unknown = set(data.categories) - set(PROTECTION_CATEGORIES)
@@ -93,8 +120,12 @@ def validate(data: ResidentInput, today: date | None = None) -> ResidentInput:
         problems["categories"] = "invalid_choice"
     data.categories = sorted(set(data.categories) - unknown)
     data.disabilities = (data.disabilities or "").strip()
-    if len(data.disabilities) > 2000:
+    if len(data.disabilities) > DISABILITIES_MAX:
         problems["disabilities"] = "too_long"
+    elif has_control_characters(data.disabilities, multiline=True):
+        problems["disabilities"] = "control_characters"
+    if data.guardian_id is not None and not 0 < data.guardian_id < 2**31:
+        problems["guardian_id"] = "unknown"
     if problems:
         raise ResidentInvalid(problems)
     return data
@@ -138,10 +169,35 @@ def likely_duplicates(data: ResidentInput, scope_clause=None, limit: int = 10) -
     return list(db.session.scalars(query))
 
 
-def register(data: ResidentInput, *, facility_id: int, by) -> Resident:
-    data = validate(data)
-    if data.guardian_id is not None and db.session.get(Resident, data.guardian_id) is None:
+def check_guardian(guardian_id: int | None, *, resident_id: int | None = None, scope_clause=None) -> None:
+    """The mother or guardian a child is linked to: an existing resident (within ``scope_clause``
+    when given), not the resident themself, and no loop (a child cannot be their mother's guardian)."""
+    if guardian_id is None:
+        return
+    query = sa.select(Resident.id, Resident.guardian_id).where(Resident.id == guardian_id)
+    if scope_clause is not None:
+        query = query.where(scope_clause)
+    row = db.session.execute(query).first()
+    if row is None:
         raise ResidentInvalid({"guardian_id": "unknown"})
+    if resident_id is None:
+        return
+    if guardian_id == resident_id:
+        raise ResidentInvalid({"guardian_id": "self"})
+    seen, above = {guardian_id}, row.guardian_id
+    for _ in range(GUARDIAN_CHAIN_MAX):
+        if above is None:
+            return
+        if above == resident_id or above in seen:
+            raise ResidentInvalid({"guardian_id": "loop"})
+        seen.add(above)
+        above = db.session.scalar(sa.select(Resident.guardian_id).where(Resident.id == above))
+
+
+def register(data: ResidentInput, *, facility_id: int, by, scope_clause=None) -> Resident:
+    """A new resident. ``scope_clause`` (optional) limits the guardian to residents the user may see."""
+    data = validate(data)
+    check_guardian(data.guardian_id, scope_clause=scope_clause)
     resident = Resident(
         full_name=data.full_name, alias=data.alias, sex=data.sex, birth_date=data.birth_date,
         estimated_age=data.estimated_age, nik=data.nik, kota_of_origin=data.kota_of_origin,
@@ -155,22 +211,31 @@ def register(data: ResidentInput, *, facility_id: int, by) -> Resident:
     return resident
 
 
-def update(resident: Resident, data: ResidentInput, *, expected_version: int, by) -> Resident:
+def update(resident: Resident, data: ResidentInput, *, expected_version: int, by, scope_clause=None) -> Resident:
     """Apply an edit made on a form opened at ``expected_version``; StaleResident if it moved on."""
     data = validate(data)
     if resident.version != expected_version:
         raise StaleResident()
+    if data.guardian_id != resident.guardian_id:
+        check_guardian(data.guardian_id, resident_id=resident.id, scope_clause=scope_clause)
+    # Load the categories before changing anything: a lazy load would autoflush half an edit.
+    categories_before = sorted(r.category for r in resident.category_rows)
     changed = []
-    for name in ("full_name", "alias", "sex", "birth_date", "estimated_age", "nik", "kota_of_origin",
-                 "risk_level", "disabilities", "guardian_id"):
-        if getattr(resident, name) != getattr(data, name):
-            setattr(resident, name, getattr(data, name))
-            changed.append(name)
-    if sorted(r.category for r in resident.category_rows) != data.categories:
-        resident.category_rows = [ResidentCategory(category=c) for c in data.categories]
-        changed.append("categories")
+    with db.session.no_autoflush:
+        for name in ("full_name", "alias", "sex", "birth_date", "estimated_age", "nik", "kota_of_origin",
+                     "risk_level", "disabilities", "guardian_id"):
+            if getattr(resident, name) != getattr(data, name):
+                setattr(resident, name, getattr(data, name))
+                changed.append(name)
+        if categories_before != data.categories:
+            resident.category_rows = [ResidentCategory(category=c) for c in data.categories]
+            changed.append("categories")
     if not changed:
         return resident
+    if changed == ["categories"]:
+        # The resident's own row is updated (and its version moves on) even when only the categories
+        # changed: otherwise two concurrent category edits would both pass the version check.
+        flag_modified(resident, "disabilities")
     try:
         db.session.flush()
     except StaleDataError:
@@ -183,3 +248,129 @@ def update(resident: Resident, data: ResidentInput, *, expected_version: int, by
 def record_view(resident: Resident, *, by, facility_id: int | None = None) -> None:
     audit.record("resident.viewed", actor=by, target=resident,
                  facility_id=facility_id or resident.registered_facility_id)
+
+
+# --- family contacts and persons who must have no contact -------------------------------------------
+
+class ContactInvalid(ValueError):
+    """Field-level problems of a family contact or no-contact person: {field: code}, never values."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(", ".join(f"{k}:{v}" for k, v in sorted(problems.items())))
+        self.problems = problems
+
+
+class ContactNotFound(LookupError):
+    """No such contact for this resident."""
+
+
+@dataclass
+class FamilyContactInput:
+    name: str
+    relationship: str = ""
+    phone: str | None = None
+    address: str = ""
+    notes: str = ""
+
+
+@dataclass
+class NoContactInput:
+    name: str
+    relationship: str = ""
+    description: str = ""
+
+
+def parse_phone(raw: str | None) -> str | None:
+    """An Indonesian (or +country) number in E.164, None when blank; ValueError when not a number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if len(raw) > 40 or has_control_characters(raw):
+        raise ValueError("phone")
+    try:
+        number = phonenumbers.parse(raw, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValueError("phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _text(problems: dict, name: str, value: str | None, limit: int, *, required=False, multiline=False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        problems[name] = "required"
+    elif len(value) > limit:
+        problems[name] = "too_long"
+    elif has_control_characters(value, multiline=multiline):
+        problems[name] = "control_characters"
+    return value
+
+
+def validate_family_contact(data: FamilyContactInput) -> FamilyContactInput:
+    problems: dict[str, str] = {}
+    data.name = _text(problems, "name", data.name, NAME_MAX, required=True)
+    data.relationship = _text(problems, "relationship", data.relationship, RELATIONSHIP_MAX)
+    data.address = _text(problems, "address", data.address, ADDRESS_MAX, multiline=True)
+    data.notes = _text(problems, "notes", data.notes, DESCRIPTION_MAX, multiline=True)
+    try:
+        data.phone = parse_phone(data.phone)
+    except ValueError:
+        problems["phone"] = "phone_format"
+    if problems:
+        raise ContactInvalid(problems)
+    return data
+
+
+def validate_no_contact(data: NoContactInput) -> NoContactInput:
+    problems: dict[str, str] = {}
+    data.name = _text(problems, "name", data.name, NAME_MAX, required=True)
+    data.relationship = _text(problems, "relationship", data.relationship, RELATIONSHIP_MAX)
+    data.description = _text(problems, "description", data.description, DESCRIPTION_MAX, multiline=True)
+    if problems:
+        raise ContactInvalid(problems)
+    return data
+
+
+def add_family_contact(resident: Resident, data: FamilyContactInput, *, by) -> FamilyContact:
+    data = validate_family_contact(data)
+    contact = FamilyContact(resident_id=resident.id, name=data.name, relationship_to_resident=data.relationship,
+                            phone=data.phone, address=data.address, notes=data.notes)
+    db.session.add(contact)
+    db.session.flush()
+    audit.record("resident.family_contact_added", actor=by, target=resident,
+                 facility_id=resident.registered_facility_id, detail={"contact_id": contact.id})
+    return contact
+
+
+def remove_family_contact(resident: Resident, contact_id: int, *, by) -> None:
+    contact = db.session.scalar(sa.select(FamilyContact).where(
+        FamilyContact.id == contact_id, FamilyContact.resident_id == resident.id))
+    if contact is None:
+        raise ContactNotFound()
+    db.session.delete(contact)
+    db.session.flush()
+    audit.record("resident.family_contact_removed", actor=by, target=resident,
+                 facility_id=resident.registered_facility_id, detail={"contact_id": contact_id})
+
+
+def add_no_contact_person(resident: Resident, data: NoContactInput, *, by) -> NoContactPerson:
+    data = validate_no_contact(data)
+    person = NoContactPerson(resident_id=resident.id, name=data.name, relationship_to_resident=data.relationship,
+                             description=data.description)
+    db.session.add(person)
+    db.session.flush()
+    audit.record("resident.no_contact_added", actor=by, target=resident,
+                 facility_id=resident.registered_facility_id, detail={"no_contact_id": person.id})
+    return person
+
+
+def remove_no_contact_person(resident: Resident, person_id: int, *, by) -> None:
+    person = db.session.scalar(sa.select(NoContactPerson).where(
+        NoContactPerson.id == person_id, NoContactPerson.resident_id == resident.id))
+    if person is None:
+        raise ContactNotFound()
+    db.session.delete(person)
+    db.session.flush()
+    audit.record("resident.no_contact_removed", actor=by, target=resident,
+                 facility_id=resident.registered_facility_id, detail={"no_contact_id": person_id})
