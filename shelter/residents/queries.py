@@ -1,0 +1,270 @@
+"""The queries that feed the resident pages, with their eager loads, beside the partials they feed.
+
+Every query here is limited by ``resident_scope_clause(user)``: a resident the user may not open is
+never listed, searched, offered as a guardian or shown as a child. Statement counts do not grow with
+the data: the list is two statements (count + page), a resident page a fixed handful however many
+stays and bed moves the timeline holds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from shelter.access import resident_scope_clause, scoped_facilities_query
+from shelter.auth.models import User
+from shelter.db import utcnow
+from shelter.extensions import db
+from shelter.facilities.models import Bed, Facility, Room
+from shelter.residents.models import Resident
+from shelter.residents.service import normalise_nik
+from shelter.stays.models import BedAssignment, Stay
+
+PER_PAGE = 25
+GUARDIAN_RESULTS = 10
+SEARCH_MAX = 120
+
+
+def age(resident: Resident, today: date | None = None) -> int | None:
+    today = today or utcnow().date()
+    if resident.birth_date is not None:
+        born = resident.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return resident.estimated_age
+
+
+# --- the list ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResidentFilters:
+    q: str = ""
+    facility_id: int | None = None
+    status: str = ""  # "", staying, discharged, never
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    resident: Resident
+    facility_name: str | None   # of the open stay; a Rumah Aman's name is its code name
+    bed_label: str | None
+    room_name: str | None
+    ever_admitted: bool
+
+    @property
+    def staying(self) -> bool:
+        return self.facility_name is not None
+
+    @property
+    def age(self) -> int | None:
+        return age(self.resident)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _search_condition(q: str):
+    """Name or alias containing the words (any order), or exactly this NIK."""
+    q = q.strip()[:SEARCH_MAX]
+    nik = normalise_nik(q)
+    if nik and nik.isdigit() and len(nik) == 16:
+        return Resident.nik == nik
+    words = [w for w in re.split(r"\s+", q.lower()) if w]
+    if not words:
+        return sa.true()
+    name, alias = sa.func.lower(Resident.full_name), sa.func.lower(sa.func.coalesce(Resident.alias, ""))
+    return sa.and_(*[sa.or_(name.contains(w, autoescape=True), alias.contains(w, autoescape=True))
+                     for w in words[:5]])
+
+
+def residents_query(user, filters: ResidentFilters) -> sa.Select:
+    """Residents the user may open, filtered; no columns chosen yet."""
+    open_stay = sa.exists().where(Stay.resident_id == Resident.id, Stay.discharged_at.is_(None))
+    any_stay = sa.exists().where(Stay.resident_id == Resident.id)
+    query = sa.select(Resident).where(resident_scope_clause(user))
+    if filters.q:
+        query = query.where(_search_condition(filters.q))
+    status, facility_id = filters.status, filters.facility_id
+    if status == "staying":
+        query = query.where(open_stay)
+    elif status == "discharged":
+        query = query.where(any_stay, ~open_stay)
+    elif status == "never":
+        query = query.where(~any_stay)
+    if facility_id is not None:
+        # "In this facility" depends on the status asked for: staying there now, once stayed there,
+        # registered there; with no status, any of these.
+        now_there = sa.exists().where(Stay.resident_id == Resident.id, Stay.discharged_at.is_(None),
+                                      Stay.facility_id == facility_id)
+        stayed_there = sa.exists().where(Stay.resident_id == Resident.id, Stay.facility_id == facility_id)
+        registered_there = Resident.registered_facility_id == facility_id
+        query = query.where({
+            "staying": now_there,
+            "discharged": stayed_there,
+            "never": registered_there,
+        }.get(status, sa.or_(registered_there, stayed_there)))
+    return query
+
+
+def residents_page(user, filters: ResidentFilters, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of residents with where each one sleeps tonight. Two statements."""
+    base = residents_query(user, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+
+    open_stay = (sa.select(Stay.id, Stay.resident_id, Stay.facility_id)
+                 .where(Stay.discharged_at.is_(None)).subquery("open_stay"))
+    open_assignment = (sa.select(BedAssignment.stay_id, BedAssignment.bed_id)
+                       .where(BedAssignment.ended_at.is_(None)).subquery("open_assignment"))
+    ever = sa.exists().where(Stay.resident_id == Resident.id).label("ever_admitted")
+    query = (base.add_columns(Facility.name, Bed.label, Room.name, ever)
+             .outerjoin(open_stay, open_stay.c.resident_id == Resident.id)
+             .outerjoin(Facility, Facility.id == open_stay.c.facility_id)
+             .outerjoin(open_assignment, open_assignment.c.stay_id == open_stay.c.id)
+             .outerjoin(Bed, Bed.id == open_assignment.c.bed_id)
+             .outerjoin(Room, Room.id == Bed.room_id)
+             .order_by(Resident.full_name, Resident.id)
+             .limit(per_page).offset((page - 1) * per_page))
+    items = [ResidentRow(*row) for row in db.session.execute(query)]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def facility_choices(user) -> list[tuple[int, str]]:
+    """The facilities whose residents the user may see (admin: all), for filters and intake."""
+    return [(f.id, f.name) for f in db.session.scalars(scoped_facilities_query(user))]
+
+
+def intake_facility_choices(user) -> list[tuple[int, str]]:
+    """Where the user may register a resident: their own active facilities (admin: every active one)."""
+    query = scoped_facilities_query(user).where(Facility.is_active.is_(True))
+    return [(f.id, f.name) for f in db.session.scalars(query)]
+
+
+# --- guardians ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResidentSummary:
+    """Enough to recognise a person: for duplicate candidates, guardian choices and family links."""
+
+    resident: Resident
+    facility_name: str | None  # where they stay now, else where they were registered
+
+    @property
+    def age(self) -> int | None:
+        return age(self.resident)
+
+
+def summaries(user, residents_or_ids) -> list[ResidentSummary]:
+    """Residents in scope, in the order given, with their current (or registering) facility. One statement."""
+    ids = [getattr(r, "id", r) for r in residents_or_ids]
+    if not ids:
+        return []
+    open_stay = (sa.select(Stay.resident_id, Stay.facility_id)
+                 .where(Stay.discharged_at.is_(None)).subquery("open_stay"))
+    facility_id = sa.func.coalesce(open_stay.c.facility_id, Resident.registered_facility_id)
+    query = (sa.select(Resident, Facility.name)
+             .outerjoin(open_stay, open_stay.c.resident_id == Resident.id)
+             .outerjoin(Facility, Facility.id == facility_id)
+             .where(Resident.id.in_(ids), resident_scope_clause(user)))
+    found = {resident.id: ResidentSummary(resident, name) for resident, name in db.session.execute(query)}
+    return [found[i] for i in ids if i in found]
+
+
+def guardian_candidates(user, q: str, *, exclude_id: int | None = None) -> list[ResidentSummary]:
+    """Residents in scope whose name, alias or NIK matches, for the mother/guardian picker."""
+    q = (q or "").strip()[:SEARCH_MAX]
+    if len(q) < 2:
+        return []
+    query = (sa.select(Resident.id).where(resident_scope_clause(user), _search_condition(q))
+             .order_by(Resident.full_name, Resident.id).limit(GUARDIAN_RESULTS))
+    if exclude_id is not None:
+        query = query.where(Resident.id != exclude_id)
+    return summaries(user, list(db.session.scalars(query)))
+
+
+def visible_resident(user, resident_id: int | None) -> Resident | None:
+    if resident_id is None or not 0 < resident_id < 2**31:
+        return None
+    return db.session.scalar(sa.select(Resident).where(Resident.id == resident_id, resident_scope_clause(user)))
+
+
+# --- one resident's page ----------------------------------------------------------------------------------
+
+@dataclass
+class ResidentPage:
+    resident: Resident
+    guardian: Resident | None
+    children: list[Resident]
+    stays: list[Stay]                     # newest first, each with its facility and bed assignments
+    user_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def open_stay(self) -> Stay | None:
+        return next((s for s in self.stays if s.is_open), None)
+
+    def user_name(self, user_id: int | None) -> str | None:
+        return self.user_names.get(user_id) if user_id is not None else None
+
+
+def resident_page(user, resident: Resident) -> ResidentPage:
+    """Everything the resident page shows, in a fixed number of statements whatever the number of
+    stays, bed moves and contacts. ``resident`` has passed the scope check already; the guardian and
+    the children are shown only when the user may open them too.
+    """
+    resident = db.session.scalar(
+        sa.select(Resident).where(Resident.id == resident.id)
+        .options(selectinload(Resident.category_rows), selectinload(Resident.family_contacts),
+                 selectinload(Resident.no_contact_persons))
+        .execution_options(populate_existing=True)
+    )
+    scope = resident_scope_clause(user)
+    guardian = None
+    if resident.guardian_id is not None:
+        guardian = db.session.scalar(sa.select(Resident).where(Resident.id == resident.guardian_id, scope))
+    children = list(db.session.scalars(
+        sa.select(Resident).where(Resident.guardian_id == resident.id, scope).order_by(Resident.birth_date, Resident.id)
+    ))
+    stays = list(db.session.scalars(
+        sa.select(Stay).where(Stay.resident_id == resident.id)
+        .options(joinedload(Stay.facility),
+                 selectinload(Stay.assignments).joinedload(BedAssignment.bed).joinedload(Bed.room))
+        .order_by(Stay.admitted_at.desc(), Stay.id.desc())
+    ))
+    user_ids = {uid for s in stays for uid in (s.admitted_by_id, s.discharged_by_id) if uid is not None}
+    if resident.registered_by_id is not None:
+        user_ids.add(resident.registered_by_id)
+    user_names = {}
+    if user_ids:
+        user_names = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
+    return ResidentPage(resident=resident, guardian=guardian, children=children, stays=stays, user_names=user_names)
+
+
+def contacts(resident: Resident) -> Resident:
+    """The resident with their family contacts and no-contact persons loaded (for the htmx fragments)."""
+    return db.session.scalar(
+        sa.select(Resident).where(Resident.id == resident.id)
+        .options(selectinload(Resident.family_contacts), selectinload(Resident.no_contact_persons))
+        .execution_options(populate_existing=True)
+    )
