@@ -295,6 +295,12 @@ def discharge(stay: Stay, *, outcome: str, note: str = "", by, at: datetime | No
         raise InvalidDischarge("in_future")
     assignment = current_assignment(stay)
     if assignment is not None:
+        if at < assignment.started_at:
+            # The bed was taken (or moved into) a moment after the stay began; a time within that moment,
+            # or within the minute a form can express, means "now in this bed". Earlier is refused.
+            if assignment.started_at - at > timedelta(minutes=1):
+                raise InvalidDischarge("before_transfer")
+            at = assignment.started_at
         assignment.ended_at = at
     _close(stay, at=at, by_id=by.id, outcome=outcome, note=note.strip())
     audit.record("stay.discharged", actor=by, target=stay, facility_id=stay.facility_id,
