@@ -13,9 +13,11 @@ from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from shelter.residents import labels, service
+from shelter.residents.queries import SEARCH_MAX
 from shelter.residents.service import FamilyContactInput, NoContactInput, ResidentInput
 
 MAX_ID = 2**31 - 1
+
 
 # Messages for the service's problem codes. A field may have its own wording (``FIELD_MESSAGES``);
 # otherwise the code's general message is used.
@@ -168,22 +170,28 @@ class ResidentForm(FlaskForm):
                 for key, legend, codes in labels.CATEGORY_GROUPS]
 
 
-def resident_form(resident=None, *, formdata=None, **kwargs) -> ResidentForm:
-    """A blank intake form, an edit form filled from ``resident``, or (submitted) the posted data."""
-    if resident is None:
-        return ResidentForm(**kwargs) if formdata is None else ResidentForm(formdata=formdata, **kwargs)
-    data = {
-        "full_name": resident.full_name, "alias": resident.alias or "", "sex": resident.sex,
-        "birth_date": resident.birth_date, "estimated_age": resident.estimated_age, "nik": resident.nik or "",
-        "kota_of_origin": resident.kota_of_origin or "", "risk_level": resident.risk_level,
-        "disabilities": resident.disabilities or "", "guardian_id": resident.guardian_id,
-        "categories": sorted(r.category for r in resident.category_rows), "version": str(resident.version),
-    }
+def intake_form(facility_choices, *, submitted: bool) -> ResidentForm:
+    """The intake form: blank, or (submitted) filled from the request."""
+    form = ResidentForm() if submitted else ResidentForm(formdata=None)
+    form.set_facility_choices(facility_choices)
+    del form.version  # nothing to be stale against yet
+    return form
+
+
+def resident_form(resident, *, formdata=None) -> ResidentForm:
+    """The edit form: filled from ``resident``, or (submitted) from the posted ``formdata``."""
     if formdata is None:
-        form = ResidentForm(data=data, **kwargs)
+        form = ResidentForm(formdata=None, data={
+            "full_name": resident.full_name, "alias": resident.alias or "", "sex": resident.sex,
+            "birth_date": resident.birth_date, "estimated_age": resident.estimated_age, "nik": resident.nik or "",
+            "kota_of_origin": resident.kota_of_origin or "", "risk_level": resident.risk_level,
+            "disabilities": resident.disabilities or "", "guardian_id": resident.guardian_id,
+            "categories": sorted(r.category for r in resident.category_rows), "version": str(resident.version),
+        })
     else:
-        form = ResidentForm(formdata=formdata, **kwargs)
+        form = ResidentForm(formdata=formdata)
     del form.facility_id  # the registering facility is not edited
+    del form.seen_duplicates  # the duplicate check is for intake
     return form
 
 
@@ -218,3 +226,34 @@ class NoContactForm(FlaskForm):
 def blank(form_class, prefix: str):
     """A form that must not read the current request (several forms share a page)."""
     return form_class(formdata=None, prefix=prefix)
+
+
+# --- the residents list -----------------------------------------------------------------------------
+
+def printable(form, field):
+    if service.has_control_characters(field.data):
+        raise ValidationError(_l("Remove the invisible control characters."))
+
+
+class ResidentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # the POST is checked for every request before the view (shelter.api.auth)
+
+    q = StringField(_l("Name, call name or NIK"), filters=[strip], validators=[printable])
+    facility = SelectField(_l("Facility"), choices=[], default="",
+                           invalid_choice_message=_l("Choose a facility from the list."))
+    status = SelectField(_l("Stay status"), default="",
+                         choices=options([("", _l("All residents")), *labels.STAY_STATUSES.items()]),
+                         invalid_choice_message=_l("Choose from the list."))
+
+    def set_facility_choices(self, pairs) -> None:
+        self.facility.choices = options([("", _l("All facilities")), *((str(i), n) for i, n in pairs)])
+
+    def validate_q(self, field):
+        if field.data and len(field.data) > SEARCH_MAX:
+            raise ValidationError(_l("Search with at most %(max)d characters.", max=SEARCH_MAX))
+
+    def values(self) -> dict:
+        """The cleaned filters, for ``queries.ResidentFilters``."""
+        return {"q": self.q.data or "", "facility_id": int(self.facility.data) if self.facility.data else None,
+                "status": self.status.data or ""}

@@ -27,7 +27,7 @@ from shelter.stays.models import BedAssignment, Stay
 
 PER_PAGE = 25
 GUARDIAN_RESULTS = 10
-SEARCH_MAX = 120
+SEARCH_MAX = 120  # characters of a search (the filter form refuses longer ones)
 
 
 def age(resident: Resident, today: date | None = None) -> int | None:

@@ -15,8 +15,6 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, ValidationError
 
 from shelter.access import get_resident_or_404, resident_scope_clause, roles_required
 from shelter.auth.models import Role
@@ -33,7 +31,6 @@ ID = "int(min=1, max=2147483647)"
 UNPROCESSABLE = 422
 CONFLICT = 409
 
-ALL_ROLES = tuple(Role)
 # Who registers people and who admits, moves and discharges them (the stays pages decide for
 # themselves; this only decides which links the resident page offers).
 INTAKE_ROLES = (Role.ADMIN, Role.INTAKE_STAFF, Role.CASE_MANAGER, Role.FACILITY_MANAGER)
@@ -81,54 +78,31 @@ def go_to(url: str):
     return redirect(url)
 
 
+def valid_id(value: int | None) -> int | None:
+    """An id that can exist (the columns are INTEGER), else None."""
+    return value if value is not None and 0 < value <= forms.MAX_ID else None
+
+
 def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
 # --- the list --------------------------------------------------------------------------------------------
 
-def printable(form, field):
-    if service.has_control_characters(field.data):
-        raise ValidationError(_l("Remove the invisible control characters."))
-
-
-class ResidentFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # the POST is checked for every request before the view (shelter.api.auth)
-
-    q = StringField(_l("Name, call name or NIK"), filters=[forms.strip], validators=[printable])
-    facility = SelectField(_l("Facility"), choices=[], default="",
-                           invalid_choice_message=_l("Choose a facility from the list."))
-    status = SelectField(_l("Stay"), default="",
-                         choices=forms.options([("", _l("All residents")), *labels.STAY_STATUSES.items()]),
-                         invalid_choice_message=_l("Choose from the list."))
-
-    def set_facility_choices(self, pairs) -> None:
-        self.facility.choices = forms.options([("", _l("All facilities")), *((str(i), n) for i, n in pairs)])
-
-    def validate_q(self, field):
-        if field.data and len(field.data) > queries.SEARCH_MAX:
-            raise ValidationError(_l("Search with at most %(max)d characters.", max=queries.SEARCH_MAX))
-
-    def filters(self) -> queries.ResidentFilters:
-        return queries.ResidentFilters(q=self.q.data or "",
-                                       facility_id=int(self.facility.data) if self.facility.data else None,
-                                       status=self.status.data or "")
-
-
 @bp.route("/", methods=["GET", "POST"])
 def index():
     """GET shows the list (filters by facility and stay in the query string); the search by name or
     NIK is POSTed so that it never appears in a URL, a server log or the browser history."""
     if request.method == "POST":
-        form = ResidentFilterForm(formdata=request.form)
+        form = forms.ResidentFilterForm(formdata=request.form)
     else:
-        form = ResidentFilterForm(formdata=request.args)
+        form = forms.ResidentFilterForm(formdata=request.args)
         form.q.data = ""  # a name or NIK in a URL is ignored, never searched
     form.set_facility_choices(queries.facility_choices(current_user))
     page = None
     if form.validate():
-        page = queries.residents_page(current_user, form.filters(), request.values.get("page", 1, type=int))
+        filters = queries.ResidentFilters(**form.values())
+        page = queries.residents_page(current_user, filters, request.values.get("page", 1, type=int))
     body_template = "residents/_table.html" if wants_fragment() else "residents/index.html"
     return render_template(body_template, form=form, page=page,
                            can_register=current_user.has_role(*INTAKE_ROLES))
@@ -173,8 +147,7 @@ def check_form(form, *, resident=None) -> tuple[bool, service.ResidentInput]:
 def new():
     choices = queries.intake_facility_choices(current_user)
     if request.method == "GET":
-        form = forms.ResidentForm(formdata=None)
-        form.set_facility_choices(choices)
+        form = forms.intake_form(choices, submitted=False)
         guardian = queries.visible_resident(current_user, request.args.get("guardian", type=int))
         if guardian is not None:
             form.guardian_id.data = guardian.id
@@ -185,8 +158,7 @@ def new():
             form.facility_id.data = ids[0]
         return render_form(form)
 
-    form = forms.ResidentForm()
-    form.set_facility_choices(choices)
+    form = forms.intake_form(choices, submitted=True)
     ok, data = check_form(form)
     if not ok:
         return render_form(form, status=error_status())
@@ -218,8 +190,8 @@ def guardian_search():
     q = (request.form.get("guardian_q") or "").strip()
     if service.has_control_characters(q):
         q = ""
-    exclude = request.form.get("exclude", type=int)
-    chosen_id = request.form.get("guardian_id", type=int)
+    exclude = valid_id(request.form.get("exclude", type=int))
+    chosen_id = valid_id(request.form.get("guardian_id", type=int))
     candidates = queries.guardian_candidates(current_user, q, exclude_id=exclude)
     guardian = None
     if chosen_id is not None:

@@ -9,7 +9,6 @@ import pytest
 
 from shelter.db import utcnow
 from shelter.extensions import db
-from shelter.residents import service
 from shelter.residents.models import Resident
 from tests.residents.helpers import audit_events, count_rows, field_error, intake_data, row_counts
 
@@ -112,7 +111,8 @@ def test_bad_input_is_shown_next_to_the_field_and_nothing_is_written(as_intake, 
 
 
 def test_all_problems_are_shown_at_once(as_intake, facility_a):
-    response = as_intake.post("/residents/new", data=intake_data(facility_a, full_name="", nik="1", birth_date=TOMORROW))
+    data = intake_data(facility_a, full_name="", nik="1", birth_date=TOMORROW)
+    response = as_intake.post("/residents/new", data=data)
     html = response.get_data(as_text=True)
     assert field_error(html, "full_name") and field_error(html, "nik") and field_error(html, "birth_date")
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
-from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.residents import service
 from shelter.residents.models import FamilyContact, NoContactPerson, Resident
 from shelter.residents.service import ResidentInput
 from shelter.stays import service as stays
-from tests.residents.helpers import audit_events, count_rows, counting_statements, field_error, row_counts
+from tests.conftest import login
+from tests.residents.helpers import (audit_events, count_rows, counting_statements, field_error, intake_data,
+                                     row_counts)
 
 
 @pytest.fixture
@@ -217,15 +218,28 @@ def test_an_over_capacity_placement_shows_its_reason(as_intake, intake_a, facili
     assert "Over capacity" in html and "Dibawa tim outreach malam hari" in html and "No bed assigned." in html
 
 
-def test_stay_actions_appear_only_when_the_stays_pages_exist(app, as_intake, intake_a, facility_a, make_resident,
-                                                            make_bed):
+def test_stay_actions_appear_only_when_the_stays_pages_exist(app, as_intake, intake_a, caseworker_a,
+                                                            facility_a, make_resident, make_bed, make_room):
     resident = make_resident(facility_a)
+    exists = {name: f"stays.{name}" in app.view_functions for name in ("admit_form", "transfer_form", "discharge_form")}
     html = as_intake.get(f"/residents/{resident.id}").get_data(as_text=True)
-    if "stays.admit_form" not in app.view_functions:
-        assert "Admit to a bed" not in html
-    stays.admit(resident, make_bed(room=None), by=intake_a)
+    assert ("Admit to a bed" in html) == exists["admit_form"]
+    assert "Discharge</a>" not in html  # nothing to discharge yet
+    stay = stays.admit(resident, make_bed(room=make_room(facility=facility_a)), by=intake_a)
     db.session.commit()
-    assert as_intake.get(f"/residents/{resident.id}").status_code == 200
+    html = as_intake.get(f"/residents/{resident.id}").get_data(as_text=True)
+    assert "Admit to a bed" not in html
+    with app.test_request_context():
+        from flask import url_for
+        for name in ("transfer_form", "discharge_form"):
+            if exists[name]:
+                assert f'href="{url_for(f"stays.{name}", stay_id=stay.id)}"' in html
+    # A caseworker does not admit, move or discharge: no links.
+    other_client = app.test_client()
+    assert login(other_client, caseworker_a).status_code == 302
+    html = other_client.get(f"/residents/{resident.id}").get_data(as_text=True)
+    assert resident.full_name in html
+    assert "Transfer</a>" not in html and "Discharge</a>" not in html
 
 
 def _statements_for(client, url, method="GET", data=None) -> int:
@@ -411,8 +425,6 @@ def test_no_contact_persons_are_added_and_removed(as_intake, facility_a, make_re
 # --- nothing personal in URLs or flashes ----------------------------------------------------------------
 
 def test_no_name_or_nik_in_redirects_or_links(as_intake, facility_a):
-    from tests.residents.helpers import intake_data
-
     response = as_intake.post("/residents/new", data=intake_data(facility_a, nik="3171011234567890"))
     assert response.status_code == 302
     location = response.headers["Location"]
