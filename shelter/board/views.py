@@ -31,6 +31,9 @@ from shelter.stays import queries, service
 bp = Blueprint("board", __name__, url_prefix="/board")
 
 REFRESH_SECONDS = 30
+# Beds drawn on one board at most: beyond this (an administrator's whole province) the board shows the
+# counts and asks for a filter; a page of 25,000 bed cells is neither readable nor fast.
+GRID_LIMIT = 800
 CATEGORY_LABELS = {
     "women": _l("Women"),
     "girls": _l("Girls"),
@@ -108,6 +111,7 @@ class Filters:
     kind: str = ""
     category: str = ""
     accessible: bool = False
+    facility: int | None = None
 
     @classmethod
     def from_args(cls, args) -> Filters:
@@ -115,16 +119,32 @@ class Filters:
         kota = args.get("kota", "")
         kind = args.get("kind", "")
         category = args.get("category", "")
+        facility = args.get("facility", "")
         return cls(
             kota=kota if kota in labels.KOTA else "",
             kind=kind if kind in labels.FACILITY_KINDS else "",
             category=category if category in FILTER_CATEGORIES else "",
             accessible=args.get("accessible", "") in ("1", "on", "true", "yes"),
+            facility=int(facility) if facility.isdigit() and 0 < len(facility) <= 10 else None,
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.kota or self.kind or self.category or self.accessible)
+        return bool(self.kota or self.kind or self.category or self.accessible or self.facility)
+
+    def facility_matches(self, entry) -> bool:
+        facility = entry.facility
+        if self.kota and facility.kota != self.kota:
+            return False
+        if self.kind and facility.kind != self.kind:
+            return False
+        if self.facility and facility.id != self.facility:
+            return False
+        if self.category and not entry.categories[self.category].total:
+            return False
+        if self.accessible and not entry.accessible.total:
+            return False
+        return True
 
     def bed_matches(self, bed) -> bool:
         if self.category and bed.category != self.category:
@@ -159,17 +179,26 @@ def natural_key(label: str):
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", label)]
 
 
-def board_facilities(perms: Permissions, filters: Filters, now: datetime) -> list[BoardFacility]:
+@dataclass
+class Board:
+    facilities: list[BoardFacility]
+    all_facilities: list  # every active facility, for the filter's list
+    grids_hidden: int = 0  # beds not drawn because there are too many (0: all drawn)
+
+
+def build_board(perms: Permissions, filters: Filters, now: datetime) -> Board:
     """The board's data in five statements whatever its size: facilities, counts, over-capacity
     counts (``availability``), beds (``bed_states``) and the over-capacity placements."""
-    entries = queries.availability(None, kota=filters.kota or None, kind=filters.kind or None, now=now)
-    if filters.category:
-        entries = [e for e in entries if e.categories[filters.category].total]
-    if filters.accessible:
-        entries = [e for e in entries if e.accessible.total]
-    board = [BoardFacility(entry=e, inside=perms.sees_inside(e.facility.id)) for e in entries]
-    inside = {f.facility.id: f for f in board if f.inside}
-    if not board:
+    every = queries.availability(None, now=now)
+    board = Board(
+        facilities=[BoardFacility(entry=e, inside=perms.sees_inside(e.facility.id))
+                    for e in every if filters.facility_matches(e)],
+        all_facilities=sorted((e.facility for e in every), key=lambda f: f.name.lower()),
+    )
+    inside = {f.facility.id: f for f in board.facilities if f.inside}
+    beds_inside = sum(f.entry.counts.total for f in inside.values())
+    if beds_inside > GRID_LIMIT:
+        board.grids_hidden = beds_inside
         return board
     rooms: dict[int, BoardRoom] = {}
     for bed in queries.bed_states(list(inside), now=now):
@@ -190,8 +219,11 @@ def board_facilities(perms: Permissions, filters: Filters, now: datetime) -> lis
 def board_context(filters: Filters) -> dict:
     now = utcnow()
     perms = Permissions(current_user)
+    board = build_board(perms, filters, now)
     return {
-        "facilities": board_facilities(perms, filters, now),
+        "facilities": board.facilities,
+        "all_facilities": board.all_facilities,
+        "grids_hidden": board.grids_hidden,
         "filters": filters,
         "perms": perms,
         "updated_at": now,

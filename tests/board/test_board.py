@@ -254,3 +254,21 @@ def test_the_board_issues_the_same_number_of_statements_whatever_its_size(client
     many = statements(small[:1] + big[:6])
     assert few == many, (few, many)
     assert many <= 12
+
+
+def test_the_facility_filter_and_the_limit_on_beds_drawn(client, login_as, admin, world, monkeypatch):
+    from shelter.board import views
+
+    login_as(admin)
+    html = client.htmx("GET", f"/board/?facility={world['b'].id}").get_data(as_text=True)
+    assert "RA Kenanga" in html and "Panti Bakti Kasih" not in html
+    page = client.get("/board/").get_data(as_text=True)
+    assert f'<option value="{world["b"].id}">RA Kenanga</option>' in page
+    assert "Jl. Rumah Aman" not in page
+
+    monkeypatch.setattr(views, "GRID_LIMIT", 12)  # A has 11 beds, B 2: 13 beds in all
+    html = client.htmx("GET", "/board/").get_data(as_text=True)
+    assert "13 beds are too many to draw at once" in html
+    assert bed_cells(html) == {} and counts(html, world["a"].id)["total"] == 11
+    html = client.htmx("GET", "/board/?kota=jakarta_timur").get_data(as_text=True)
+    assert "too many" not in html and len(bed_cells(html)) == 11
