@@ -16,9 +16,9 @@ from shelter.residents.models import PROTECTION_CATEGORIES, RiskLevel, Sex
 from shelter.residents.service import MAX_AGE, NAME_MAX
 from shelter.stays.models import DischargeOutcome
 from shelter.stays.queries import CATEGORIES, STATUSES
+from shelter.stays.service import ADMIT_ROLES, HOLD_ROLES, MAX_HOLD_HOURS, MOVE_ROLES
 
 MAX_ID = 2**31 - 1
-MAX_HOLD_HOURS = 72
 PER_PAGE = 50
 # A name, a code, a label: one line. Multi-line fields (notes, reasons, addresses) say x-multiline.
 ONE_LINE = "^[^\\n\\r\\t]*$"
@@ -287,8 +287,12 @@ def _op(operation_id: str, summary: str, responses: dict, *, tags, body: str | N
 ROLES_NOTE = "Roles: {}. Others get 404."
 
 
+def _in_facility(roles) -> str:
+    return ("Admins anywhere; " + ", ".join(roles) + " in their own facilities (for a transfer, both the stay's "
+            "and the new bed's). Others get 404.")
+
+
 def _paths() -> dict:
-    placement = ROLES_NOTE.format("admin, facility_manager, intake_staff, case_manager")
     return {
         "/availability": {"get": _op(
             "getAvailability", "Free beds per facility and category", _responses(200, "Availability", "Counts", 422),
@@ -318,7 +322,7 @@ def _paths() -> dict:
         "/stays": {"post": _op(
             "admit", "Admit a resident into a bed",
             _responses(201, "Stay", "Admitted", 400, 404, 409, 422), tags=["stays"], body="StayCreate",
-            description=placement + " 409 bed_taken when someone else has the bed (or it is held by another "
+            description=_in_facility(ADMIT_ROLES) + " 409 bed_taken when someone else has the bed (or it is held by another "
                         "user), bed_out_of_service when it is out of service, resident_already_admitted when "
                         "the resident has an open stay. 422 room_rules (with problems) when the room's rules "
                         "do not fit and no override_reason is given. 404 for a bed or resident outside your "
@@ -327,24 +331,25 @@ def _paths() -> dict:
         "/stays/{stay_id}/transfer": {"post": _op(
             "transfer", "Move the resident to another bed (another facility closes this stay and opens one)",
             _responses(200, "Stay", "The open stay after the move", 400, 404, 409, 422), tags=["stays"],
-            body="Transfer", parameters=[_id_param("stay_id")], description=placement,
+            body="Transfer", parameters=[_id_param("stay_id")], description=_in_facility(MOVE_ROLES),
         )},
         "/stays/{stay_id}/discharge": {"post": _op(
             "discharge", "Close a stay with an outcome",
             _responses(200, "Stay", "The closed stay", 400, 404, 409, 422), tags=["stays"], body="Discharge",
             parameters=[_id_param("stay_id")],
-            description=ROLES_NOTE.format("admin, facility_manager, intake_staff")
-            + " 422 with fields.discharged_at = before_admission or in_future; 409 stay_closed.",
+            description=_in_facility(MOVE_ROLES)
+            + " 422 with fields.discharged_at = before_admission, before_transfer (more than a minute before "
+              "the move to the current bed) or in_future; 409 stay_closed.",
         )},
         "/holds": {"post": _op(
             "placeHold", "Keep a free bed for an expected arrival",
             _responses(201, "Hold", "Held", 400, 404, 409, 422), tags=["beds"], body="HoldCreate",
-            description=placement + " Only the user who placed a hold can admit into the held bed.",
+            description=_in_facility(HOLD_ROLES) + " Only the user who placed a hold can admit into the held bed.",
         )},
         "/holds/{hold_id}": {"delete": _op(
             "releaseHold", "Release an active hold",
             _responses(204, None, "Released", 400, 404), tags=["beds"], parameters=[_id_param("hold_id")],
-            description=placement + " A released or expired hold is a 404.",
+            description=_in_facility(HOLD_ROLES) + " A released or expired hold is a 404.",
         )},
         "/facilities": {"post": _op(
             "createFacility", "Create a facility",

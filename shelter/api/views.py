@@ -39,8 +39,11 @@ bp.register_error_handler(ApiError, handle)
 ID = f"int(min=1, max={MAX_ID})"
 
 INTAKE_ROLES = (Role.ADMIN, Role.INTAKE_STAFF, Role.CASE_MANAGER, Role.FACILITY_MANAGER)
-PLACEMENT_ROLES = (Role.ADMIN, Role.FACILITY_MANAGER, Role.INTAKE_STAFF, Role.CASE_MANAGER)
-DISCHARGE_ROLES = (Role.ADMIN, Role.FACILITY_MANAGER, Role.INTAKE_STAFF)
+# Stays and holds: the roles that may act somewhere; the stays service says where (per facility),
+# the same answer the UI gets.
+ADMIT_ROLES = (Role.ADMIN, *(Role(r) for r in stays.ADMIT_ROLES))
+MOVE_ROLES = (Role.ADMIN, *(Role(r) for r in stays.MOVE_ROLES))
+HOLD_ROLES = (Role.ADMIN, *(Role(r) for r in stays.HOLD_ROLES))
 
 # SQLSTATEs of a transaction PostgreSQL gave up on because of another one: the client may retry.
 RETRYABLE = {"40001", "40P01", "55P03"}
@@ -84,28 +87,31 @@ def _in_scope(query, facility_column):
     return query if ids is None else query.where(facility_column.in_(ids))
 
 
-def bed_or_404(bed_id: int) -> Bed:
-    bed = db.session.scalar(_in_scope(sa.select(Bed).join(Room).where(Bed.id == bed_id), Room.facility_id))
-    if bed is None:
+def bed_or_404(bed_id: int, allowed) -> Bed:
+    """A bed of an active facility where ``allowed(user, facility_id)`` (stays.may_admit, …)."""
+    row = db.session.execute(_in_scope(
+        sa.select(Bed, Facility.id).join(Room, Bed.room_id == Room.id).join(Facility, Room.facility_id == Facility.id)
+        .where(Bed.id == bed_id, Facility.is_active.is_(True)), Room.facility_id)).first()
+    if row is None or not allowed(current_user, row[1]):
         raise not_found("Bed")
-    return bed
+    return row[0]
 
 
-def stay_or_404(stay_id: int) -> Stay:
+def stay_or_404(stay_id: int, allowed) -> Stay:
     stay = db.session.scalar(_in_scope(sa.select(Stay).where(Stay.id == stay_id), Stay.facility_id))
-    if stay is None:
+    if stay is None or not allowed(current_user, stay.facility_id):
         raise not_found("Stay")
     get_resident_or_404(stay.resident_id)
     return stay
 
 
 def active_hold_or_404(hold_id: int) -> BedHold:
-    query = (sa.select(BedHold).join(Bed, BedHold.bed_id == Bed.id).join(Room)
+    query = (sa.select(BedHold, Room.facility_id).join(Bed, BedHold.bed_id == Bed.id).join(Room)
              .where(BedHold.id == hold_id, BedHold.released_at.is_(None), BedHold.expires_at > utcnow()))
-    hold = db.session.scalar(_in_scope(query, Room.facility_id))
-    if hold is None:
+    row = db.session.execute(_in_scope(query, Room.facility_id)).first()
+    if row is None or not stays.may_hold(current_user, row[1]):
         raise not_found("Hold")
-    return hold
+    return row[0]
 
 
 def managed_facility_or_404(facility_id: int) -> Facility:
@@ -143,6 +149,10 @@ def stay_error(error: stays.StayError) -> ApiError:
         return invalid({"discharged_at": reason})
     if isinstance(error, stays.HoldNotFound):
         return not_found("Hold")
+    if isinstance(error, stays.ReasonRequired):
+        return invalid({"reason": "required"})
+    if isinstance(error, stays.InvalidHold):
+        return invalid({"hours": "out_of_range"})
     if isinstance(error, (stays.BedNotAvailable, stays.BedOutOfService, stays.ResidentAlreadyAdmitted,
                           stays.StayClosed)):
         return ApiError(409, error.code)
@@ -193,21 +203,21 @@ def facility_beds(facility_id: int):
 
 
 @bp.post("/holds")
-@roles_required(*PLACEMENT_ROLES)
+@roles_required(*HOLD_ROLES)
 def hold_create():
     body = json_body("HoldCreate")
     problems: dict[str, str] = {}
     reason = stripped(body, "reason", problems)
     if problems:
         raise invalid(problems)
-    bed = bed_or_404(body["bed_id"])
+    bed = bed_or_404(body["bed_id"], stays.may_hold)
     hold = run_and_commit(lambda: stays.place_hold(bed, by=current_user, reason=reason,
                                                    hours=body.get("hours", 24)))
     return serialise.hold(hold), 201
 
 
 @bp.delete(f"/holds/<{ID}:hold_id>")
-@roles_required(*PLACEMENT_ROLES)
+@roles_required(*HOLD_ROLES)
 def hold_release(hold_id: int):
     hold = active_hold_or_404(hold_id)
     run_and_commit(lambda: stays.release_hold(hold, by=current_user))
@@ -270,7 +280,8 @@ def resident_create():
         if duplicates:
             raise ApiError(409, "possible_duplicates", duplicates=[r.id for r in duplicates])
     try:
-        resident = run_and_commit(lambda: residents.register(data, facility_id=facility_id, by=current_user))
+        resident = run_and_commit(lambda: residents.register(
+            data, facility_id=facility_id, by=current_user, scope_clause=resident_scope_clause(current_user)))
     except residents.ResidentInvalid as error:
         db.session.rollback()
         raise invalid(_api_fields(error.problems)) from None
@@ -280,11 +291,11 @@ def resident_create():
 # --- stays ----------------------------------------------------------------------------------------------------
 
 @bp.post("/stays")
-@roles_required(*PLACEMENT_ROLES)
+@roles_required(*ADMIT_ROLES)
 def stay_create():
     body = json_body("StayCreate")
     resident = get_resident_or_404(body["resident_id"])
-    bed = bed_or_404(body["bed_id"])
+    bed = bed_or_404(body["bed_id"], stays.may_admit)
     bed_id = bed.id
     stay = run_and_commit(lambda: stays.admit(resident, bed, by=current_user,
                                               override_reason=body.get("override_reason")))
@@ -292,11 +303,11 @@ def stay_create():
 
 
 @bp.post(f"/stays/<{ID}:stay_id>/transfer")
-@roles_required(*PLACEMENT_ROLES)
+@roles_required(*MOVE_ROLES)
 def stay_transfer(stay_id: int):
     body = json_body("Transfer")
-    stay = stay_or_404(stay_id)
-    bed = bed_or_404(body["bed_id"])
+    stay = stay_or_404(stay_id, stays.may_move)
+    bed = bed_or_404(body["bed_id"], stays.may_move)
     bed_id = bed.id
     new_stay = run_and_commit(lambda: stays.transfer(stay, bed, by=current_user,
                                                      override_reason=body.get("override_reason")))
@@ -304,16 +315,11 @@ def stay_transfer(stay_id: int):
 
 
 @bp.post(f"/stays/<{ID}:stay_id>/discharge")
-@roles_required(*DISCHARGE_ROLES)
+@roles_required(*MOVE_ROLES)
 def stay_discharge(stay_id: int):
     body = json_body("Discharge")
-    stay = stay_or_404(stay_id)
+    stay = stay_or_404(stay_id, stays.may_move)
     at = parse_date_time(body["discharged_at"]) if body.get("discharged_at") is not None else None
-    if at is not None and stay.is_open:
-        # The service checks the admission; a bed taken later (a transfer) must not end before it began.
-        assignment = stays.current_assignment(stay)
-        if assignment is not None and at < assignment.started_at and at >= stay.admitted_at:
-            raise invalid({"discharged_at": "before_bed_assignment"})
     run_and_commit(lambda: stays.discharge(stay, outcome=body["outcome"], note=body.get("note") or "",
                                            by=current_user, at=at))
     return serialise.stay(stay, None), 200

@@ -29,7 +29,7 @@ def ward(make_facility, make_room, make_bed, make_user, make_resident):
                            out_of_service_since=date(2026, 1, 1)),
         "b_bed": make_bed(room=b_room, label="B1"),
         "staff": make_user(roles=("intake_staff",), facilities=[a]),
-        "both": make_user(roles=("case_manager",), facilities=[a, b]),
+        "both": make_user(roles=("intake_staff",), facilities=[a, b]),
         "staff_b": make_user(roles=("intake_staff",), facilities=[b]),
         "resident": make_resident(a),
         "other": make_resident(a),
@@ -130,6 +130,23 @@ def test_roles_without_admission_get_404(api_as, make_user, ward, role):
 def test_roles_with_admission(api_as, make_user, ward, role):
     user = make_user(roles=(role,), facilities=[ward["a"]])
     assert admit(api_as(user), ward["resident"], ward["beds"][0]).status_code == 201
+
+
+def test_case_managers_place_but_do_not_move(api_as, make_user, ward):
+    """The stays service decides who acts where; the API and the UI ask it the same question."""
+    case_manager = api_as(make_user(roles=("case_manager",), facilities=[ward["a"]]))
+    stay_id = admit(case_manager, ward["resident"], ward["beds"][0]).get_json()["id"]
+    assert case_manager.post(f"stays/{stay_id}/transfer", json={"bed_id": ward["beds"][1].id}).status_code == 404
+    assert case_manager.post(f"stays/{stay_id}/discharge", json={"outcome": "referred"}).status_code == 404
+    assert case_manager.post("holds", json={"bed_id": ward["beds"][1].id, "reason": "Rujukan"}).status_code == 201
+
+
+def test_beds_of_an_inactive_facility_are_404(api_as, ward):
+    ward["a"].is_active = False
+    db.session.commit()
+    api = api_as(ward["staff"])
+    assert admit(api, ward["resident"], ward["beds"][0]).status_code == 404
+    assert api.post("holds", json={"bed_id": ward["beds"][0].id, "reason": "Rujukan"}).status_code == 404
 
 
 # --- holds -------------------------------------------------------------------------------------------------
@@ -289,7 +306,7 @@ def test_discharge_before_the_current_bed_began(api_as, ward):
     assert api.post(f"stays/{stay_id}/transfer", json={"bed_id": ward["beds"][1].id}).status_code == 200
     when = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
     response = api.post(f"stays/{stay_id}/discharge", json={"outcome": "reunified", "discharged_at": when})
-    assert response.status_code == 422 and fields(response) == {"discharged_at": "before_bed_assignment"}
+    assert response.status_code == 422 and fields(response) == {"discharged_at": "before_transfer"}
 
 
 def test_discharge_roles_and_scope(api_as, make_user, ward):
