@@ -29,13 +29,30 @@ def bearer_token(request) -> str | None:
 
 def issue_token(user, name: str = "") -> str:
     """Create a token for ``user``; the caller commits. The raw token is returned once, never stored."""
+    from shelter.audit import service as audit
+
     token = PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name[:80]))
+    row = ApiToken(user_id=user.id, token_hash=hash_token(token), name=name[:80])
+    db.session.add(row)
+    db.session.flush()
+    audit.record("api_token.created", target=row, detail={"user_id": user.id, "name": row.name})
     return token
 
 
+def revoke_token(row: ApiToken) -> bool:
+    """Revoke; the caller commits. Returns whether anything changed."""
+    from shelter.audit import service as audit
+
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    audit.record("api_token.revoked", target=row, detail={"user_id": row.user_id})
+    return True
+
+
 def load_user_from_request(request):
-    """Flask-Login request loader: only for /api/ paths, only with a live token of an active user."""
+    """Flask-Login request loader: only for /api/ paths, only with a live token of an active user who
+    need not change their password first."""
     if not request.path.startswith("/api/"):
         return None
     token = bearer_token(request)
@@ -45,6 +62,10 @@ def load_user_from_request(request):
         sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     )
     if api_token is None or not api_token.user.active:
+        return None
+    if api_token.user.must_change_password:
+        # The login check would answer with a redirect to the password page, which means nothing to
+        # a partner system: refuse the token (401) until the user has chosen a new password.
         return None
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from shelter.api.models import ApiToken
+from shelter.audit.models import AuditEvent
 from shelter.db import utcnow
 from shelter.extensions import db
 from tests.api.conftest import Api, error_code, token_for
@@ -110,3 +111,34 @@ def test_unknown_api_url_and_method_are_json(app, make_user):
     assert response.status_code == 405 and error_code(response) == "method_not_allowed"
     response = api.get("facilities/99999999999/beds")
     assert response.status_code == 404 and error_code(response) == "not_found"
+
+
+def test_cli_lists_and_revokes_tokens(app, make_user):
+    user = make_user(roles=("intake_staff",), email="mitra@shelter.test")
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["tokens", "create", "mitra@shelter.test", "--name", "SIKS-NG"]).output.strip()
+    listed = runner.invoke(args=["tokens", "list", "mitra@shelter.test"])
+    assert listed.exit_code == 0 and "SIKS-NG" in listed.output and "active" in listed.output
+    assert token not in listed.output
+    token_id = int(listed.output.split("\t", 1)[0])
+    result = runner.invoke(args=["tokens", "revoke", str(token_id)])
+    assert result.exit_code == 0 and "revoked" in result.output
+    assert Api(app, token).get("availability").status_code == 401
+    assert "already revoked" in runner.invoke(args=["tokens", "revoke", str(token_id)]).output
+    assert runner.invoke(args=["tokens", "revoke", "99999999999"]).exit_code != 0
+    db.session.expire_all()
+    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.target_type == "api_tokens")).all()
+    assert sorted(actions) == ["api_token.created", "api_token.revoked"]
+    assert user.id
+
+
+def test_token_of_user_who_must_change_password_is_401_not_a_redirect(app, make_user):
+    user = make_user(roles=("intake_staff",))
+    token = token_for(user)
+    user.must_change_password = True
+    db.session.commit()
+    response = Api(app, token).get("availability")
+    assert response.status_code == 401 and error_code(response) == "unauthorized"
+    user.must_change_password = False
+    db.session.commit()
+    assert Api(app, token).get("availability").status_code == 200
