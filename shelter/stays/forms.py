@@ -32,7 +32,7 @@ DISCHARGE_OUTCOMES = {
     DischargeOutcome.INDEPENDENT.value: _l("Independent living"),
     DischargeOutcome.LEFT_WITHOUT_NOTICE.value: _l("Left without notice"),
     DischargeOutcome.DIED.value: _l("Died"),
-    DischargeOutcome.OTHER.value: _l("Other"),
+    DischargeOutcome.OTHER.value: _l("Other outcome"),
 }
 
 

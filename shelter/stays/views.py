@@ -335,6 +335,14 @@ def admit_context(form, admission: Admission, *, problems=None, error=None, clos
     return context
 
 
+def bed_gone_message(bed: Bed) -> str | None:
+    """Why this bed cannot take anyone now (None when it can: free, or held by the current user)."""
+    [state] = queries.bed_states([bed.room.facility_id], bed_ids=[bed.id])
+    if state.status == "available" or (state.status == "held" and state.held_by_id == current_user.id):
+        return None
+    return out_of_service_message() if state.status == "out_of_service" else taken_message()
+
+
 def render_admit(form, admission, *, status=200, headers=None, **extra):
     return render_panel("stays/_admit.html", title=_("Admit"), status=status, headers=headers,
                         **admit_context(form, admission, **extra))
@@ -345,6 +353,10 @@ def admit_form():
     form = forms.AdmitForm()
     admission = admission_from_request(form)
     if request.method == "GET":
+        gone = admission.bed is not None and bed_gone_message(admission.bed)
+        if gone:  # the board was out of date: say so now, and let it refresh
+            return render_admit(form, admission, closed=True, error=gone,
+                                headers=BOARD_STALE if form.origin_value() == "board" else None)
         return render_admit(form, admission)
     if not form.validate():
         return render_admit(form, admission, status=invalid_status())

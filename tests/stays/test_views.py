@@ -115,6 +115,17 @@ def test_the_race_loser_is_told_the_bed_was_just_taken(client, login_as, world, 
     assert plain.status_code == 409
 
 
+def test_a_bed_clicked_on_an_old_board_says_at_once_that_it_is_taken(client, login_as, world, make_resident):
+    bed, intake = world["beds"][0], world["intake"]
+    service.admit(make_resident(world["a"]), bed, by=intake)
+    db.session.commit()
+    login_as(intake)
+    response = client.htmx("GET", f"/stays/admit?bed_id={bed.id}&origin=board")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "boardStale"
+    assert "This bed was just taken — choose another." in html and "<form" not in html
+
+
 def test_a_bed_out_of_service_is_refused(client, login_as, world):
     bed = world["beds"][1]
     login_as(world["intake"])
