@@ -212,26 +212,68 @@ def visible_resident(user, resident_id: int | None) -> Resident | None:
 
 # --- one resident's page ----------------------------------------------------------------------------------
 
+TIMELINE_RECENT = 10  # stays shown on the resident page; older ones load on request
+
+
 @dataclass
-class ResidentPage:
-    resident: Resident
-    guardian: Resident | None
-    children: list[Resident]
+class Timeline:
     stays: list[Stay]                     # newest first, each with its facility and bed assignments
+    has_more: bool = False                # older stays exist beyond ``stays``
     user_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def open_stay(self) -> Stay | None:
-        return next((s for s in self.stays if s.is_open), None)
+        return next((s for s in self.stays if s.is_open), None)  # always the newest, when there is one
+
+    @property
+    def stays_by_id(self) -> dict[int, Stay]:
+        return {s.id: s for s in self.stays}
 
     def user_name(self, user_id: int | None) -> str | None:
         return self.user_names.get(user_id) if user_id is not None else None
 
 
-def resident_page(user, resident: Resident) -> ResidentPage:
+def timeline(resident: Resident, *, limit: int | None = TIMELINE_RECENT, user_ids=()) -> Timeline:
+    """A resident's stays, newest first (the ``limit`` latest, or all), with their bed assignments and
+    the names of the staff who admitted and discharged: three statements however long the history.
+    ``user_ids``: more users whose names the caller needs (looked up in the same statement)."""
+    query = (sa.select(Stay).where(Stay.resident_id == resident.id)
+             .options(joinedload(Stay.facility),
+                      selectinload(Stay.assignments).joinedload(BedAssignment.bed).joinedload(Bed.room))
+             .order_by(Stay.admitted_at.desc(), Stay.id.desc()))
+    if limit is not None:
+        query = query.limit(limit + 1)
+    stays = list(db.session.scalars(query))
+    has_more = limit is not None and len(stays) > limit
+    stays = stays[:limit] if limit is not None else stays
+    ids = {uid for s in stays for uid in (s.admitted_by_id, s.discharged_by_id) if uid is not None}
+    ids |= {uid for uid in user_ids if uid is not None}
+    names = {}
+    if ids:
+        names = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return Timeline(stays=stays, has_more=has_more, user_names=names)
+
+
+@dataclass
+class ResidentPage:
+    resident: Resident
+    guardian: Resident | None
+    children: list[Resident]
+    timeline: Timeline
+
+    @property
+    def open_stay(self) -> Stay | None:
+        return self.timeline.open_stay
+
+    def user_name(self, user_id: int | None) -> str | None:
+        return self.timeline.user_name(user_id)
+
+
+def resident_page(user, resident: Resident, *, whole_timeline: bool = False) -> ResidentPage:
     """Everything the resident page shows, in a fixed number of statements whatever the number of
-    stays, bed moves and contacts. ``resident`` has passed the scope check already; the guardian and
-    the children are shown only when the user may open them too.
+    stays, bed moves and contacts (the timeline shows the latest stays; older ones load on request).
+    ``resident`` has passed the scope check already; the guardian and the children are shown only
+    when the user may open them too.
     """
     resident = db.session.scalar(
         sa.select(Resident).where(Resident.id == resident.id)
@@ -246,19 +288,9 @@ def resident_page(user, resident: Resident) -> ResidentPage:
     children = list(db.session.scalars(
         sa.select(Resident).where(Resident.guardian_id == resident.id, scope).order_by(Resident.birth_date, Resident.id)
     ))
-    stays = list(db.session.scalars(
-        sa.select(Stay).where(Stay.resident_id == resident.id)
-        .options(joinedload(Stay.facility),
-                 selectinload(Stay.assignments).joinedload(BedAssignment.bed).joinedload(Bed.room))
-        .order_by(Stay.admitted_at.desc(), Stay.id.desc())
-    ))
-    user_ids = {uid for s in stays for uid in (s.admitted_by_id, s.discharged_by_id) if uid is not None}
-    if resident.registered_by_id is not None:
-        user_ids.add(resident.registered_by_id)
-    user_names = {}
-    if user_ids:
-        user_names = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
-    return ResidentPage(resident=resident, guardian=guardian, children=children, stays=stays, user_names=user_names)
+    return ResidentPage(resident=resident, guardian=guardian, children=children,
+                        timeline=timeline(resident, limit=None if whole_timeline else TIMELINE_RECENT,
+                                          user_ids=[resident.registered_by_id]))
 
 
 def contacts(resident: Resident) -> Resident:

@@ -245,9 +245,11 @@ def update(resident: Resident, data: ResidentInput, *, expected_version: int, by
     return resident
 
 
-def record_view(resident: Resident, *, by, facility_id: int | None = None) -> None:
+def record_view(resident: Resident, *, by, facility_id: int | None = None, part: str | None = None) -> None:
+    """A resident's record was shown. ``part`` names a piece loaded on its own (e.g. "timeline")."""
     audit.record("resident.viewed", actor=by, target=resident,
-                 facility_id=facility_id or resident.registered_facility_id)
+                 facility_id=facility_id or resident.registered_facility_id,
+                 detail={"part": part} if part else None)
 
 
 # --- family contacts and persons who must have no contact -------------------------------------------

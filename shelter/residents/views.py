@@ -216,16 +216,16 @@ def stay_actions(page: queries.ResidentPage) -> dict:
     }
 
 
-def render_show(resident, *, status=200, contact_form=None, no_contact_form=None):
+def render_show(resident, *, status=200, contact_form=None, no_contact_form=None, whole_timeline=False):
     """The resident page. Every showing is audited: the event is committed only once the page has
     been rendered, and the page is not sent if that fails."""
-    page = queries.resident_page(current_user, resident)
+    page = queries.resident_page(current_user, resident, whole_timeline=whole_timeline)
     registered_at = db.session.get(Facility, resident.registered_facility_id)
     open_stay = page.open_stay
     service.record_view(resident, by=acting_user(),
                         facility_id=open_stay.facility_id if open_stay else resident.registered_facility_id)
     html = render_template(
-        "residents/show.html", page=page, resident=page.resident, registered_at=registered_at,
+        "residents/show.html", page=page, resident=page.resident, timeline=page.timeline, registered_at=registered_at,
         actions=stay_actions(page), can_register=current_user.has_role(*INTAKE_ROLES), age=queries.age,
         contact_form=contact_form or forms.blank(forms.FamilyContactForm, "contact"),
         no_contact_form=no_contact_form or forms.blank(forms.NoContactForm, "nocontact"),
@@ -236,7 +236,21 @@ def render_show(resident, *, status=200, contact_form=None, no_contact_form=None
 
 @bp.get(f"/<{ID}:resident_id>")
 def show(resident_id: int):
-    return render_show(get_resident_or_404(resident_id))
+    return render_show(get_resident_or_404(resident_id), whole_timeline=request.args.get("timeline") == "all")
+
+
+@bp.get(f"/<{ID}:resident_id>/timeline")
+def timeline(resident_id: int):
+    """The whole timeline (the page shows the latest stays): for htmx the section alone. Audited as
+    a view of the record, like the page."""
+    resident = get_resident_or_404(resident_id)
+    if not wants_fragment():
+        return redirect(url_for(".show", resident_id=resident.id, timeline="all", _anchor="timeline"))
+    whole = queries.timeline(resident, limit=None)
+    service.record_view(resident, by=acting_user(), part="timeline")
+    html = render_template("residents/_timeline.html", resident=resident, timeline=whole)
+    db.session.commit()
+    return html
 
 
 @bp.route(f"/<{ID}:resident_id>/edit", methods=["GET", "POST"])

@@ -242,6 +242,39 @@ def test_stay_actions_appear_only_when_the_stays_pages_exist(app, as_intake, int
     assert "Transfer</a>" not in html and "Discharge</a>" not in html
 
 
+def test_the_page_shows_the_latest_stays_and_loads_the_rest_on_request(as_intake, intake_a, facility_a, make_room,
+                                                                      make_bed, make_resident):
+    from shelter.residents.queries import TIMELINE_RECENT
+
+    resident = make_resident(facility_a)
+    room = make_room(facility=facility_a)
+    total = TIMELINE_RECENT + 2
+    for _ in range(total):
+        stay = stays.admit(resident, make_bed(room=room), by=intake_a)
+        db.session.flush()
+        stays.discharge(stay, outcome="left_without_notice", by=intake_a)
+        db.session.commit()
+    html = as_intake.get(f"/residents/{resident.id}").get_data(as_text=True)
+    assert html.count('<li class="stay') == TIMELINE_RECENT and "Show the whole history" in html
+    viewed = len(audit_events("resident.viewed"))
+    fragment = as_intake.htmx("GET", f"/residents/{resident.id}/timeline").get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section class="panel timeline"')
+    assert fragment.count('<li class="stay') == total and "Show the whole history" not in fragment
+    events = audit_events("resident.viewed")
+    assert len(events) == viewed + 1 and events[-1].detail == {"part": "timeline"}
+    # Without htmx: the page with the whole history.
+    whole = as_intake.get(f"/residents/{resident.id}/timeline", follow_redirects=True).get_data(as_text=True)
+    assert whole.count('<li class="stay') == total
+    with counting_statements() as few:
+        as_intake.htmx("GET", f"/residents/{resident.id}/timeline")
+    other = make_resident(facility_a)
+    stays.admit(other, make_bed(room=room), by=intake_a)
+    db.session.commit()
+    with counting_statements() as one:
+        as_intake.htmx("GET", f"/residents/{other.id}/timeline")
+    assert len(few) == len(one)
+
+
 def _statements_for(client, url, method="GET", data=None) -> int:
     client.open(url, method=method, data=data)  # warm up (first-request caches)
     with counting_statements() as statements:
