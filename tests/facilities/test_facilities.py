@@ -196,6 +196,13 @@ def test_index_empty_state(client, as_admin):
     assert "No facilities yet" in client.get("/facilities/").get_data(as_text=True)
 
 
+def test_index_empty_state_for_someone_without_facilities(client, make_user, make_facility, login_as):
+    make_facility(name="Panti Orang Lain")
+    login_as(make_user(roles=("caseworker",)))
+    html = client.get("/facilities/").get_data(as_text=True)
+    assert "not assigned to any facility" in html and "Panti Orang Lain" not in html
+
+
 def test_index_lists_only_own_facilities(client, make_user, make_facility, login_as):
     mine, _ = make_facility(name="Panti Saya"), make_facility(name="Panti Orang Lain")
     login_as(make_user(roles=("caseworker",), facilities=[mine]))
