@@ -88,7 +88,14 @@ def scoped_facilities_query(user) -> sa.Select:
     return query
 
 
+def _valid_id(value) -> bool:
+    # Ids beyond INTEGER are a 404 here, not a driver overflow (500) on either database.
+    return isinstance(value, int) and 0 < value < 2**31
+
+
 def get_facility_or_404(facility_id: int) -> Facility:
+    if not _valid_id(facility_id):
+        abort(404)
     ids = visible_facility_ids(current_user)
     if ids is not None and facility_id not in ids:
         abort(404)
@@ -130,7 +137,7 @@ def get_resident_or_404(resident_id: int):
     """The resident, if the current user may open their record; 404 otherwise (never 403)."""
     from shelter.residents.models import Resident
 
-    if not isinstance(resident_id, int) or not 0 < resident_id < 2**31:
+    if not _valid_id(resident_id):
         abort(404)
     resident = db.session.scalar(
         sa.select(Resident).where(Resident.id == resident_id, resident_scope_clause(current_user))

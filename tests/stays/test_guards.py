@@ -153,20 +153,25 @@ def test_twenty_clients_racing_for_one_bed(app, database_url, make_bed, make_res
     staff_id, bed_id = staff.id, bed.id
     resident_ids = [r.id for r in residents]
     db.session.commit()  # SQLite: this thread must not hold the write lock while the racers run
-    results, barrier = [], threading.Barrier(20)
+    results, barrier = [], threading.Barrier(20, timeout=30)
 
     def attempt(resident_id):
-        racer = create_app(Config.for_tests(database_url))
+        try:
+            racer = create_app(Config.for_tests(database_url))
+        except Exception as error:  # noqa: BLE001
+            barrier.abort()  # never leave the others waiting for a racer that cannot start
+            results.append(repr(error))
+            return
         with racer.app_context():
             from shelter.auth.models import User
             from shelter.facilities.models import Bed
 
-            by = db.session.get(User, staff_id)
-            resident = db.session.get(Resident, resident_id)
-            target = db.session.get(Bed, bed_id)
-            db.session.rollback()
-            barrier.wait()
             try:
+                by = db.session.get(User, staff_id)
+                resident = db.session.get(Resident, resident_id)
+                target = db.session.get(Bed, bed_id)
+                db.session.rollback()
+                barrier.wait()
                 service.admit(resident, target, by=by)
                 db.session.commit()
                 results.append("ok")
@@ -174,6 +179,7 @@ def test_twenty_clients_racing_for_one_bed(app, database_url, make_bed, make_res
                 db.session.rollback()
                 results.append("taken")
             except Exception as error:  # noqa: BLE001 — any other outcome is the failure we look for
+                barrier.abort()
                 db.session.rollback()
                 results.append(repr(error))
             finally:
