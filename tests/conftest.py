@@ -8,6 +8,7 @@ included).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import re
@@ -268,6 +269,53 @@ def admin(make_user):
     return make_user(roles=("admin",), email="admin@shelter.test", full_name="Admin Uji")
 
 
+@pytest.fixture
+def make_resident(app, make_facility):
+    from datetime import date
+
+    from shelter.residents.models import Resident, ResidentCategory
+
+    def make(facility=None, *, categories=(), **overrides):
+        values = dict(full_name=f"Penghuni Rekaan {next(_seq)}", sex="female", birth_date=date(1995, 3, 14),
+                      risk_level="low")
+        values.update(overrides)
+        resident = Resident(registered_facility_id=(facility or make_facility()).id, **values)
+        resident.category_rows = [ResidentCategory(category=c) for c in categories]
+        db.session.add(resident)
+        db.session.commit()
+        return resident
+
+    return make
+
+
+# --- observing the app -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def counting_statements():
+    """Yields a list that collects every SQL statement sent while the block runs."""
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+
+
+def audit_events(action: str | None = None):
+    """The audit trail as it is in the database now, oldest first (optionally one action)."""
+    from shelter.audit.models import AuditEvent
+
+    db.session.expire_all()
+    query = sa.select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query))
+
+
 def login(client, user_or_email, password=PASSWORD, *, follow=False):
     email = getattr(user_or_email, "email", user_or_email)
     return client.post("/login", data={"email": email, "password": password}, follow_redirects=follow)
@@ -281,6 +329,18 @@ def login_as(client):
         response = login(client, user, password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
+
+    return do
+
+
+@pytest.fixture
+def login_in_english(login_as):
+    """Like login_as, with the English interface, for tests that read English messages."""
+
+    def do(user, password=PASSWORD):
+        logged_in = login_as(user, password)
+        logged_in.post("/language", data={"locale": "en", "next": "/"})
+        return logged_in
 
     return do
 

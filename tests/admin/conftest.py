@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from shelter.audit.models import AuditEvent
 from shelter.extensions import db
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, audit_events, counting_statements, login
 
 NEW_PASSWORD = "initial password 42"
 
@@ -43,12 +43,6 @@ def other_client(app):
     return app.test_client()
 
 
-def audit_events(action: str) -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
-                                   .order_by(AuditEvent.id)))
-
-
 def new_user_form(**overrides) -> dict:
     data = {"email": "Siti.Rahma@Example.org", "full_name": "Siti Rahma", "roles": ["caseworker"],
             "facilities": [], "phone": "", "password": NEW_PASSWORD}
@@ -62,19 +56,4 @@ __all__ = ["PASSWORD", "NEW_PASSWORD", "login", "audit_events", "new_user_form"]
 @pytest.fixture
 def count_statements(app):
     """``with count_statements() as statements:`` collects every SQL statement sent meanwhile."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
+    return counting_statements

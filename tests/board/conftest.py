@@ -4,7 +4,6 @@ users who see English, so the tests can read the messages whatever the Indonesia
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.stays.conftest import make_resident  # noqa: F401  (the same factory as the stays tests)
 
 
 @pytest.fixture

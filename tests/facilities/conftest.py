@@ -3,17 +3,11 @@ whatever the Indonesian catalogue says."""
 
 import pytest
 
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture
-def login_as(login_as, client):
-    def do(user, password=PASSWORD):
-        logged_in = login_as(user, password)
-        logged_in.post("/language", data={"locale": "en", "next": "/"})
-        return logged_in
-
-    return do
+def login_as(login_in_english):
+    return login_in_english
 
 
 @pytest.fixture

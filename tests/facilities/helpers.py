@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import sqlalchemy as sa
 
 from shelter.audit.models import AuditEvent
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
+from tests.conftest import audit_events, counting_statements  # noqa: F401  (re-exported)
 
 
 def count(model, *where) -> int:
@@ -21,26 +20,9 @@ def row_counts() -> dict[str, int]:
     return {m.__tablename__: count(m) for m in (Facility, Room, Bed, AuditEvent)}
 
 
-def audit_actions(action: str | None = None) -> list[AuditEvent]:
-    query = sa.select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return list(db.session.scalars(query))
+audit_actions = audit_events
 
 
-@contextlib.contextmanager
-def counting_statements():
-    """Yields a list that collects every SQL statement the app sends while the block runs."""
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def bulk_data(room, **values) -> dict:

@@ -1,43 +1,16 @@
-"""Fixtures for the resident pages: two facilities with their staff, a resident factory, English UI
+"""Fixtures for the resident pages: two facilities with their staff, English UI
 (so the tests read the English messages whatever the Indonesian catalogue says)."""
 
 from __future__ import annotations
 
-from datetime import date
-from itertools import count
-
 import pytest
 
-from shelter.extensions import db
-from shelter.residents.models import Resident, ResidentCategory
-from tests.conftest import PASSWORD
-
-_n = count(1)
-
 
 @pytest.fixture
-def login_as(login_as, client):
-    def do(user, password=PASSWORD):
-        logged_in = login_as(user, password)
-        logged_in.post("/language", data={"locale": "en", "next": "/"})
-        return logged_in
-
-    return do
+def login_as(login_in_english):
+    return login_in_english
 
 
-@pytest.fixture
-def make_resident(app, make_facility):
-    def make(facility=None, *, categories=(), **overrides):
-        values = dict(full_name=f"Penghuni Rekaan {next(_n)}", sex="female", birth_date=date(1995, 3, 14),
-                      risk_level="low")
-        values.update(overrides)
-        resident = Resident(registered_facility_id=(facility or make_facility()).id, **values)
-        resident.category_rows = [ResidentCategory(category=c) for c in categories]
-        db.session.add(resident)
-        db.session.commit()
-        return resident
-
-    return make
 
 
 @pytest.fixture

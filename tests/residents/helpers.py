@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import sqlalchemy as sa
@@ -10,6 +9,7 @@ import sqlalchemy as sa
 from shelter.audit.models import AuditEvent
 from shelter.extensions import db
 from shelter.residents.models import FamilyContact, NoContactPerson, Resident, ResidentCategory
+from tests.conftest import audit_events, counting_statements  # noqa: F401  (re-exported)
 
 
 def count_rows(model, *where) -> int:
@@ -23,27 +23,8 @@ def row_counts() -> dict[str, int]:
             for m in (Resident, ResidentCategory, FamilyContact, NoContactPerson, AuditEvent)}
 
 
-def audit_events(action: str | None = None) -> list[AuditEvent]:
-    db.session.expire_all()
-    query = sa.select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return list(db.session.scalars(query))
 
 
-@contextlib.contextmanager
-def counting_statements():
-    """Yields a list that collects every SQL statement the app sends while the block runs."""
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def intake_data(facility, **values) -> dict:
