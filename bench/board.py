@@ -124,7 +124,7 @@ def free_port() -> int:
 class Server:
     def __init__(self, url: str, args):
         self.port = free_port()
-        self.log_path = datagen.OUT_DIR / "gunicorn.log"
+        self.log_path = datagen.OUT_DIR / f"gunicorn-{datagen.meta_path(url).stem}.log"
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.argv = [str(gunicorn), "--worker-class", args.worker_class, "--workers", str(args.workers),
                      "--threads", str(args.threads), "--bind", f"{HOST}:{self.port}", "--keep-alive", "75",
@@ -294,8 +294,11 @@ def endpoint_table(loaded: dict, serial: dict, size: Size) -> tuple[str, list[st
                 met.append(p95 * 1000 < P95_TARGET_MS)
         if name == "/healthz":
             verdict = "baseline"
+        elif any(code >= 500 for code in result.statuses):
+            verdict = ("**not measured**: server errors (" + status_summary(result.statuses)
+                       + "; see bench/out/gunicorn-*.log)")
         elif not only_200:
-            verdict = "**not measured**: page not built (answers " + status_summary(result.statuses) + ")"
+            verdict = "**not measured**: page not built or refused (answers " + status_summary(result.statuses) + ")"
             if result.errors:
                 verdict += f", {result.errors} transport errors"
         else:
