@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
-import sqlalchemy as sa
-
 from shelter.extensions import db
 from shelter.stays import service as stays
-
-
-@contextlib.contextmanager
-def counting():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
+from tests.conftest import counting_statements
 
 
 def grow(n, make_facility, make_room, make_bed, make_resident, staff):
@@ -43,7 +26,7 @@ def test_statement_counts_do_not_grow(api_as, admin, make_facility, make_room, m
     counts = []
     for n in (1, 6):
         facilities = grow(n, make_facility, make_room, make_bed, make_resident, admin)
-        with counting() as statements:
+        with counting_statements() as statements:
             assert api.get("availability").status_code == 200
             assert api.get("residents").status_code == 200
             assert api.get(f"facilities/{facilities[-1].id}/beds").status_code == 200
