@@ -306,11 +306,16 @@ def _paths() -> dict:
             "listBeds", "The beds of one of your facilities, with their state",
             _responses(200, "BedList", "The beds, by room and label", 404),
             tags=["beds"], parameters=[_id_param("facility_id")],
+            description="Facilities you belong to (admins: all); any other id is a 404. Occupied beds carry "
+                        "their stay's id, never the resident.",
         )},
         "/residents": {
             "get": _op("listResidents", "Residents in your scope, 50 a page, oldest record first",
                        _responses(200, "ResidentPage", "One page", 422), tags=["residents"],
-                       parameters=[_query("page", {"type": "integer", "minimum": 1, "default": 1}, "From 1.")]),
+                       parameters=[_query("page", {"type": "integer", "minimum": 1, "default": 1}, "From 1.")],
+                       description="Any signed-in user: the residents registered at, or ever staying in, your "
+                                   "facilities (admins: all). current_stay is null when the resident is not "
+                                   "admitted, or is admitted in a facility outside yours."),
             "post": _op("createResident", "Register a resident (intake)",
                         _responses(201, "Resident", "Registered", 400, 404, 409, 422), tags=["residents"],
                         body="ResidentCreate",
