@@ -187,9 +187,14 @@ class Config:
         }
 
     def engine_options(self) -> dict:
+        # A database error's message would otherwise carry the statement's values (a resident's
+        # name, a NIK) into the logs; tests keep them to make failures readable.
+        options: dict = {"hide_parameters": self.env != "test"}
         if self.is_sqlite:
-            return {"connect_args": {"timeout": self.sqlite_busy_timeout_seconds}}
-        return {"pool_pre_ping": True}
+            options["connect_args"] = {"timeout": self.sqlite_busy_timeout_seconds}
+        else:
+            options["pool_pre_ping"] = True
+        return options
 
 
 def setting_names() -> list[str]:

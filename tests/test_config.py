@@ -132,3 +132,24 @@ def test_every_environment_variable_the_config_reads_is_a_documented_setting():
     read = set(re.findall(r"environ(?:\.get\(|\[|, )\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
     assert {"SECRET_KEY", "DATABASE_URL", "TIMEZONE"} <= read  # the pattern finds them
     assert read <= set(setting_names())
+
+
+def test_database_errors_outside_tests_do_not_carry_values_into_logs(tmp_path):
+    """A failed INSERT's message must not contain the resident's name (it would reach the log)."""
+    import sqlalchemy as sa
+
+    from shelter import create_app
+    from shelter.extensions import db
+
+    config = Config.from_env({"SHELTER_ENV": "development", "SECRET_KEY": "x" * 40,
+                              "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    app = create_app(config)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (name TEXT NOT NULL UNIQUE)")
+            conn.execute(sa.text("INSERT INTO t VALUES (:n)"), {"n": "Siti Rahasia"})
+        with pytest.raises(sa.exc.IntegrityError) as error:
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO t VALUES (:n)"), {"n": "Siti Rahasia"})
+        assert "Siti Rahasia" not in str(error.value)
+        db.engine.dispose()
