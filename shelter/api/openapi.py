@@ -78,7 +78,8 @@ def _schemas() -> dict:
                 "fields": {"type": "object", "additionalProperties": {"type": "string"},
                            "description": "422: {field: code}, e.g. {\"nik\": \"nik_format\"}."},
                 "problems": {"type": "array", "items": {"type": "string"},
-                             "description": "room_rules: which rules the room breaks (sex, age_adult_in_child_room, …)."},
+                             "description": "room_rules: which rules the room breaks "
+                                            "(sex, age_adult_in_child_room, …)."},
                 "duplicates": {"type": "array", "items": ID,
                                "description": "possible_duplicates: ids of residents (in your scope) who may be "
                                               "this person."},
@@ -327,11 +328,11 @@ def _paths() -> dict:
         "/stays": {"post": _op(
             "admit", "Admit a resident into a bed",
             _responses(201, "Stay", "Admitted", 400, 404, 409, 422), tags=["stays"], body="StayCreate",
-            description=_in_facility(ADMIT_ROLES) + " 409 bed_taken when someone else has the bed (or it is held by another "
-                        "user), bed_out_of_service when it is out of service, resident_already_admitted when "
-                        "the resident has an open stay. 422 room_rules (with problems) when the room's rules "
-                        "do not fit and no override_reason is given. 404 for a bed or resident outside your "
-                        "scope.",
+            description=_in_facility(ADMIT_ROLES)
+            + " 409 bed_taken when someone else has the bed (or it is held by another user), "
+              "bed_out_of_service when it is out of service, resident_already_admitted when the resident has "
+              "an open stay. 422 room_rules (with problems) when the room's rules do not fit and no "
+              "override_reason is given. 404 for a bed or resident outside your scope.",
         )},
         "/stays/{stay_id}/transfer": {"post": _op(
             "transfer", "Move the resident to another bed (another facility closes this stay and opens one)",

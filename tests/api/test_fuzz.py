@@ -121,7 +121,8 @@ ENDPOINTS = {
         {}, {"label": mostly(["A1", "A2"], clean_text(40)), "prefix": mostly(["B-", ""], clean_text(25)),
              "first_number": mostly([0, 1, 10], st.integers(-1, 100001)),
              "count": mostly([1, 5, 40], st.integers(-1, 210)),
-             "pad_width": mostly([1, 2, 3], st.integers(0, 8)), "wheelchair_accessible": st.booleans(), "has_crib": st.booleans()}),
+             "pad_width": mostly([1, 2, 3], st.integers(0, 8)), "wheelchair_accessible": st.booleans(),
+             "has_crib": st.booleans()}),
 }
 
 

@@ -19,7 +19,8 @@ VALID = {"name": "Dewi Lestari Contoh", "sex": "female", "birth_date": "1990-04-
 @pytest.fixture
 def places(make_facility, make_room, make_bed):
     a, b = make_facility(name="Panti A"), make_facility(name="Panti B")
-    return {"a": a, "b": b, "bed_a": make_bed(room=make_room(facility=a)), "bed_b": make_bed(room=make_room(facility=b))}
+    return {"a": a, "b": b, "bed_a": make_bed(room=make_room(facility=a)),
+            "bed_b": make_bed(room=make_room(facility=b))}
 
 
 # --- list --------------------------------------------------------------------------------------------------
