@@ -48,6 +48,9 @@ def enforce_login():
             return "", 204, {"HX-Redirect": login_url}
         return redirect(login_url)
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_EXEMPT:
+        if _wants_json():
+            return {"error": {"code": "password_change_required",
+                              "message": "Log in to Shelter and choose your own password first."}}, 403
         if request.headers.get("HX-Request") == "true":
             return "", 204, {"HX-Redirect": url_for("auth.change_password")}
         return redirect(url_for("auth.change_password"))

@@ -189,10 +189,14 @@ def test_must_change_password_is_sent_to_the_change_page_everywhere(app, client,
     headers = {"HX-Request": "true"} if htmx else {}
     requests = list(_all_requests(app))
     assert len(requests) >= 5
-    problems = [f"{method} {url}: {response.status_code} {_redirect_path(response)}"
-                for method, url in requests
-                if _redirect_path(response := client.open(url, method=method, headers=headers, data={}))
-                != "/account/password"]
+    problems = []
+    for method, url in requests:
+        response = client.open(url, method=method, headers=headers, data={})
+        if url.startswith("/api/"):  # JSON clients get a JSON refusal, not an HTML page
+            if response.status_code != 403 or response.get_json()["error"]["code"] != "password_change_required":
+                problems.append(f"{method} {url}: {response.status_code}")
+        elif _redirect_path(response) != "/account/password":
+            problems.append(f"{method} {url}: {response.status_code} {_redirect_path(response)}")
     assert not problems, "\n".join(problems)
     assert client.get("/account/password").status_code == 200
 
@@ -208,3 +212,11 @@ def test_after_changing_the_password_the_user_gets_in(client, make_user):
     assert client.get("/").status_code == 200
     db.session.expire_all()
     assert db.session.get(User, user_id).must_change_password is False
+
+
+def test_api_call_before_the_first_password_change_is_refused_in_json(app, client, make_user):
+    user = make_user(must_change_password=True)
+    login(client, user)
+    response = client.get("/api/v1/availability")
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "password_change_required"
