@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
-from tests.facilities.helpers import counting_statements  # noqa: F401  (re-exported for the tests)
+from tests.conftest import counting_statements  # noqa: F401  (re-exported for the tests)
 
 
 def counts_block(html: str, facility_id: int) -> str:
