@@ -21,6 +21,7 @@ from shelter.auth.models import Role
 from shelter.extensions import db
 from shelter.facilities.models import Facility
 from shelter.residents import forms, labels, queries, service
+from shelter.stays import service as stays_service
 from shelter.residents.service import ContactInvalid, ContactNotFound, ResidentInvalid, StaleResident
 
 bp = Blueprint("residents", __name__, url_prefix="/residents")
@@ -34,8 +35,6 @@ CONFLICT = 409
 # Who registers people and who admits, moves and discharges them (the stays pages decide for
 # themselves; this only decides which links the resident page offers).
 INTAKE_ROLES = (Role.ADMIN, Role.INTAKE_STAFF, Role.CASE_MANAGER, Role.FACILITY_MANAGER)
-STAY_ROLES = INTAKE_ROLES
-
 STALE_MESSAGE = _l("This record was changed by someone else since you opened it. Reload to see their changes; "
                    "your edits were not saved.")
 
@@ -81,10 +80,6 @@ def go_to(url: str):
 def valid_id(value: int | None) -> int | None:
     """An id that can exist (the columns are INTEGER), else None."""
     return value if value is not None and 0 < value <= forms.MAX_ID else None
-
-
-def has_endpoint(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
 
 
 # --- the list --------------------------------------------------------------------------------------------
@@ -205,14 +200,14 @@ def guardian_search():
 # --- one resident --------------------------------------------------------------------------------------
 
 def stay_actions(page: queries.ResidentPage) -> dict:
-    """Which admission/transfer/discharge links to offer: only when the stays pages exist and the
-    user's role may use them."""
-    may = current_user.has_role(*STAY_ROLES)
+    """Which admission/transfer/discharge links to offer: the stays service decides, per facility,
+    as it does when the form is submitted (case managers place people but do not move them)."""
     open_stay = page.open_stay
+    may_move = open_stay is not None and stays_service.may_move(current_user, open_stay.facility_id)
     return {
-        "admit": may and open_stay is None and has_endpoint("stays.admit_form"),
-        "transfer": may and open_stay is not None and has_endpoint("stays.transfer_form"),
-        "discharge": may and open_stay is not None and has_endpoint("stays.discharge_form"),
+        "admit": open_stay is None and (current_user.is_admin or current_user.has_role(*stays_service.ADMIT_ROLES)),
+        "transfer": may_move,
+        "discharge": may_move,
     }
 
 
