@@ -31,6 +31,10 @@ class Stay(db.Model):
         sa.Index("uq_stays_one_open_per_resident", "resident_id", unique=True,
                  sqlite_where=sa.text("discharged_at IS NULL"),
                  postgresql_where=sa.text("discharged_at IS NULL")),
+        # Open stays only: a small index however long the history grows (board, API, alerts).
+        sa.Index("ix_stays_open_by_facility", "facility_id", "id",
+                 sqlite_where=sa.text("discharged_at IS NULL"),
+                 postgresql_where=sa.text("discharged_at IS NULL")),
         sa.CheckConstraint("discharged_at IS NULL OR discharged_at >= admitted_at", name="discharge_after_admission"),
         sa.CheckConstraint(
             "discharge_outcome IS NULL OR discharge_outcome IN ("

@@ -166,7 +166,9 @@ def bed_states(facility_ids, *, now: datetime | None = None, bed_ids=None) -> li
     active_hold = _active_holds(now)
     open_assignment = (
         sa.select(BedAssignment.bed_id, BedAssignment.stay_id, Stay.resident_id)
-        .join(Stay, Stay.id == BedAssignment.stay_id)
+        # An open assignment belongs to an open stay; saying so lets PostgreSQL use the partial
+        # index of open stays instead of scanning every stay ever recorded.
+        .join(Stay, sa.and_(Stay.id == BedAssignment.stay_id, Stay.discharged_at.is_(None)))
         .where(BedAssignment.ended_at.is_(None)).subquery("open_assignment")
     )
     query = (
