@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from shelter.auth.models import User, UserRole
 from shelter.extensions import db
+from shelter.pagination import Page, clamp_page
 from shelter.facilities.models import Facility
 
 PER_PAGE = 25
@@ -22,20 +23,6 @@ class UserFilters:
     status: str = ""  # "" | "active" | "inactive"
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _filtered(filters: UserFilters) -> sa.Select:
@@ -62,12 +49,11 @@ def users_page(filters: UserFilters, page: int = 1) -> Page:
     """
     query = _filtered(filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
+    page = clamp_page(page, total, PER_PAGE)
     items = list(db.session.scalars(
         query.order_by(User.full_name, User.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ))
-    return Page(items=items, page=page, pages=pages, total=total)
+    return Page(items=items, page=page, per_page=PER_PAGE, total=total)
 
 
 def facility_choices() -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ messages next to the right field.
 
 from __future__ import annotations
 
-import phonenumbers
 import sqlalchemy as sa
 
 from shelter.audit import service as audit
@@ -17,10 +16,11 @@ from shelter.auth.models import Role, User
 from shelter.auth.passwords import check_policy, hash_password
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.phones import InvalidPhone  # noqa: F401  (the forms catch it from here)
+from shelter.phones import to_e164 as parse_phone
 from shelter.facilities.models import Facility
 
 EmailTaken = auth.EmailTaken
-PHONE_REGION = "ID"
 
 
 class UserAdminError(Exception):
@@ -43,22 +43,6 @@ class NoRoles(UserAdminError):
     pass
 
 
-class InvalidPhone(ValueError):
-    pass
-
-
-def parse_phone(raw: str | None) -> str | None:
-    """An Indonesian (or +country) phone number in E.164, or None when blank."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        raise InvalidPhone(raw) from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(raw)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _roles(roles) -> set[Role]:

@@ -8,7 +8,6 @@ it, never 403), call one service function, commit once. Domain errors become sta
 
 from __future__ import annotations
 
-import phonenumbers
 import sqlalchemy as sa
 from flask import Blueprint, request
 from flask_login import current_user
@@ -23,6 +22,7 @@ from shelter.api.schema import Checker, field_problems, parse_date, parse_date_t
 from shelter.auth.models import Role
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.phones import InvalidPhone, to_e164
 from shelter.facilities import service as facilities
 from shelter.facilities.forms import LABEL_MAX
 from shelter.facilities.models import Bed, Facility, FacilityKind, Kota, Room
@@ -328,17 +328,11 @@ def stay_discharge(stay_id: int):
 # --- facilities, rooms, beds (admins; rooms and beds also facility managers, as in the UI) ---------------
 
 def _phone(raw: str | None, problems: dict) -> str | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
     try:
-        number = phonenumbers.parse(raw, "ID")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        return to_e164(raw)
+    except InvalidPhone:
         problems["phone"] = "phone_format"
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @bp.post("/facilities")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from shelter import labels
+from shelter.phones import InvalidPhone, to_e164
 
 try:  # WTForms 3.3 names choices; plain tuples are deprecated there
     from wtforms.fields.choices import SelectChoice
@@ -104,17 +104,12 @@ class FacilityForm(FlaskForm):
 
     def validate_phone(self, field):
         self.phone_e164 = None
-        if not field.data:
-            return
         try:
-            number = phonenumbers.parse(field.data, "ID")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
+            self.phone_e164 = to_e164(field.data)
+        except InvalidPhone:
             raise ValidationError(
                 _l("This is not a valid phone number. Use a number such as 0812 5550 199 or +62 21 555 0199.")
-            )
-        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            ) from None
 
     def values(self) -> dict:
         """The cleaned values, ready for the service."""

@@ -6,7 +6,6 @@ extra SELECT (selectinload), the list of facilities comes with its counts in one
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -15,29 +14,12 @@ from sqlalchemy.orm import selectinload
 
 from shelter.access import scoped_facilities_query
 from shelter.extensions import db
+from shelter.pagination import Page, clamp_page
 from shelter.facilities.models import Bed, Facility, Room
 
 PER_PAGE = 25
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass(frozen=True)
@@ -51,8 +33,7 @@ def facilities_page(user, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the facilities the user may open, each with its room and bed counts."""
     base = scoped_facilities_query(user).order_by(Facility.id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.order_by(None).subquery()))
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
+    page = clamp_page(page, total, per_page)
 
     rooms = (sa.select(Room.facility_id, sa.func.count(Room.id).label("n"))
              .group_by(Room.facility_id).subquery())

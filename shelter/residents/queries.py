@@ -8,7 +8,6 @@ stays and bed moves the timeline holds.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from shelter.access import resident_scope_clause, scoped_facilities_query
 from shelter.auth.models import User
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.pagination import Page, clamp_page
 from shelter.facilities.models import Bed, Facility, Room
 from shelter.residents.models import Resident
 from shelter.residents.service import normalise_nik
@@ -64,24 +64,6 @@ class ResidentRow:
         return age(self.resident)
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _search_condition(q: str):
@@ -131,8 +113,7 @@ def residents_page(user, filters: ResidentFilters, page: int = 1, per_page: int 
     """One page of residents with where each one sleeps tonight. Two statements."""
     base = residents_query(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
+    page = clamp_page(page, total, per_page)
 
     open_stay = (sa.select(Stay.id, Stay.resident_id, Stay.facility_id)
                  .where(Stay.discharged_at.is_(None)).subquery("open_stay"))

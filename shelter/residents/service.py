@@ -11,7 +11,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.phones import to_e164
 from shelter.residents.models import (PROTECTION_CATEGORIES, FamilyContact, NoContactPerson, Resident,
                                       ResidentCategory)
 
@@ -31,7 +31,6 @@ DISABILITIES_MAX = 2000
 RELATIONSHIP_MAX = 60
 ADDRESS_MAX = 1000
 DESCRIPTION_MAX = 2000
-PHONE_REGION = "ID"
 GUARDIAN_CHAIN_MAX = 20  # how far up a guardian chain we look for a loop
 
 
@@ -283,19 +282,8 @@ class NoContactInput:
 
 
 def parse_phone(raw: str | None) -> str | None:
-    """An Indonesian (or +country) number in E.164, None when blank; ValueError when not a number."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    if len(raw) > 40 or has_control_characters(raw):
-        raise ValueError("phone")
-    try:
-        number = phonenumbers.parse(raw, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        raise ValueError("phone") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    """E.164, None when blank; InvalidPhone (a ValueError) when not a number."""
+    return to_e164(raw)
 
 
 def _text(problems: dict, name: str, value: str | None, limit: int, *, required=False, multiline=False) -> str:
