@@ -1,4 +1,5 @@
-"""In Chromium: an admin adds 40 beds to a room through the htmx bulk form, then edits and deletes a
+"""In Chromium: an admin logs in, switches to English, adds 40 beds to a room through the htmx bulk
+form, then edits and deletes a
 bed inline. The page is never reloaded (a marker set in window survives), the database has the beds,
 and the browser reports no console errors or CSP violations (the ``page`` fixture checks)."""
 
@@ -27,7 +28,12 @@ def test_add_forty_beds_then_edit_and_delete_one_without_reloading(admin, make_f
     db.session.commit()
 
     browser_login(page, email, PASSWORD)
+    # The issue's walk in one test: log in, switch the language, add beds through the htmx form.
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    page.click("form.language-form button[value=en]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto(f"/facilities/{facility_id}")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.evaluate("window.__marker = 1")
     section = f"#room-{room_id}"
     assert page.locator(f"{section} tr.bed-row").count() == 0
@@ -100,7 +106,12 @@ def test_a_bed_with_history_stays_and_the_reason_is_shown(admin, make_facility, 
     db.session.commit()
 
     browser_login(page, email, PASSWORD)
+    # The issue's walk in one test: log in, switch the language, add beds through the htmx form.
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    page.click("form.language-form button[value=en]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto(f"/facilities/{facility_id}")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.evaluate("window.__marker = 1")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click(f"#bed-{bed_id} form[hx-post$='/delete'] button")
