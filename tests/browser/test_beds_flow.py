@@ -1,6 +1,5 @@
 """In Chromium: an admin logs in, switches to English, adds 40 beds to a room through the htmx bulk
-form, then edits and deletes a
-bed inline. The page is never reloaded (a marker set in window survives), the database has the beds,
+form, then edits and deletes a bed inline. The page is never reloaded (a marker set in window survives), the database has the beds,
 and the browser reports no console errors or CSP violations (the ``page`` fixture checks)."""
 
 from __future__ import annotations
