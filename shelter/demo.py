@@ -1,4 +1,5 @@
-"""Invented demo data: one panti with four wings (~120 beds) and two Rumah Aman (12 beds each).
+"""Invented demo data: one panti with four wings (~120 beds) and a few residents in it, and two
+Rumah Aman (12 beds each).
 
 Every name, address and phone number here is made up; phones are in the +62 8xx-555 range.
 """
@@ -74,6 +75,44 @@ def build_facilities() -> list[Facility]:
     return facilities
 
 
+DEMO_RESIDENTS = [
+    # (name, sex, age, room name, categories, risk) — all invented
+    ("Ayu Kartika (demo)", "female", 31, "Wisma Melati 1", ["adult_domestic_violence"], "medium"),
+    ("Maya Puspitasari (demo)", "female", 24, "Wisma Melati 1", ["adult_trafficking"], "high"),
+    ("Nur Halimah (demo)", "female", 45, "Wisma Melati 2", ["ppks_homeless"], "low"),
+    ("Putri Anjani (demo)", "female", 14, "Wisma Anggrek 1", ["ampk_sexual_crime_victim"], "high"),
+    ("Dinda Safitri (demo)", "female", 11, "Wisma Anggrek 1", ["ampk_abuse_neglect"], "medium"),
+    ("Rizky Pratama (demo)", "male", 12, "Wisma Cendana 1", ["ppks_street_child"], "low"),
+    ("Fajar Nugroho (demo)", "male", 15, "Wisma Cendana 1", ["ampk_economic_sexual_exploitation"], "medium"),
+    ("Lestari Wahyuningsih (demo)", "female", 29, "Wisma Kenanga 1", ["adult_domestic_violence"], "high"),
+]
+
+
+def _admit_demo_residents(panti: Facility, by) -> None:
+    """A few invented residents in the panti, admitted through the real service, so the board is alive."""
+    from shelter.residents import service as residents
+    from shelter.residents.service import ResidentInput
+    from shelter.stays import service as stays
+
+    rooms = {room.name: room for room in panti.rooms}
+    used: set[int] = set()
+    for name, sex, age, room_name, categories, risk in DEMO_RESIDENTS:
+        resident = residents.register(
+            ResidentInput(full_name=name, sex=sex, estimated_age=age, risk_level=risk, categories=categories,
+                          kota_of_origin="Jakarta Utara"),
+            facility_id=panti.id, by=by)
+        bed = next(b for b in rooms[room_name].beds if b.id not in used and not b.is_out_of_service)
+        used.add(bed.id)
+        stays.admit(resident, bed, by=by)
+        if name.startswith("Lestari"):  # a mother with her child, placed together
+            child = residents.register(
+                ResidentInput(full_name="Bima (demo)", sex="male", estimated_age=4, guardian_id=resident.id),
+                facility_id=panti.id, by=by)
+            child_bed = next(b for b in rooms[room_name].beds if b.id not in used)
+            used.add(child_bed.id)
+            stays.admit(child, child_bed, by=by)
+
+
 def load() -> list[tuple[str, str, str]]:
     """Create the demo data in one transaction; returns (role, email, password) per demo account."""
     if db.session.scalar(sa.select(Facility.id).where(Facility.code == "PSBK-DEMO")):
@@ -82,11 +121,13 @@ def load() -> list[tuple[str, str, str]]:
     db.session.add_all(facilities)
     db.session.flush()
     credentials = []
+    users = {}
     for role, email, name, codes in DEMO_USERS:
         password = secrets.token_urlsafe(12)
-        auth.create_user(email=email, full_name=name, password=password, roles=[role],
-                         facilities=auth.facilities_by_code(codes), must_change_password=False)
+        users[role] = auth.create_user(email=email, full_name=name, password=password, roles=[role],
+                                       facilities=auth.facilities_by_code(codes), must_change_password=False)
         credentials.append((role.value, email, password))
+    _admit_demo_residents(facilities[0], users[Role.INTAKE_STAFF])
     db.session.commit()
     return credentials
 

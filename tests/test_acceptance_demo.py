@@ -14,6 +14,11 @@ from tests.conftest import login
 
 def test_demo_admin_sets_up_a_facility_and_a_scoped_caseworker(app, client):
     credentials = {role: (email, password) for role, email, password in demo.load()}
+    from shelter.stays import queries
+
+    panti = db.session.scalar(sa.select(Facility).where(Facility.code == "PSBK-DEMO"))
+    [counts] = queries.availability([panti.id])
+    assert counts.counts.occupied == 9  # the demo board is not empty: eight residents and one child
     admin_email, admin_password = credentials["admin"]
     assert login(client, admin_email, admin_password).status_code == 302
 
