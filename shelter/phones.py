@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+from shelter.text import has_control_characters
+
 REGION = "ID"
 MAX_INPUT = 40
 
@@ -20,7 +22,7 @@ def to_e164(raw: str | None) -> str | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if len(raw) > MAX_INPUT or any(ord(c) < 32 or ord(c) == 127 for c in raw):
+    if len(raw) > MAX_INPUT or has_control_characters(raw):
         raise InvalidPhone()
     try:
         number = phonenumbers.parse(raw, REGION)

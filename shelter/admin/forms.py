@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,14 +14,11 @@ from shelter.admin import service
 from shelter.auth.forms import new_password_rules
 from shelter.auth.service import normalise_email
 from shelter.labels import ROLES
+from shelter.text import has_control_characters, strip
 
 
 def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class PrintableText:
@@ -33,7 +29,7 @@ class PrintableText:
         self.message = message or _l("Remove the invisible control characters.")
 
     def __call__(self, form, field):
-        if field.data and any(unicodedata.category(ch) == "Cc" for ch in field.data):
+        if has_control_characters(field.data):
             raise ValidationError(self.message)
 
 

@@ -18,6 +18,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 
+from shelter.text import has_control_characters
+
 KEYWORDS = {
     "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf",
     "minimum", "maximum", "minLength", "maxLength", "pattern", "format", "minItems", "maxItems", "$ref",
@@ -29,7 +31,6 @@ KEYWORDS = {
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
-MULTILINE_ALLOWED = {"\n", "\r", "\t"}
 
 
 class SchemaError(Exception):
@@ -76,11 +77,6 @@ def _is_type(value, name: str) -> bool:
     if name == "object":
         return isinstance(value, dict)
     raise SchemaError(f"unknown type {name!r}")
-
-
-def _control_characters(value: str, multiline: bool) -> bool:
-    allowed = MULTILINE_ALLOWED if multiline else set()
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
 
 
 class Checker:
@@ -135,7 +131,7 @@ class Checker:
         return []
 
     def _string(self, value: str, schema: dict, path: str) -> list[tuple[str, str]]:
-        if self.strings and _control_characters(value, bool(schema.get("x-multiline"))):
+        if self.strings and has_control_characters(value, multiline=bool(schema.get("x-multiline"))):
             return [(path, "control_characters")]
         if "minLength" in schema and len(value) < schema["minLength"]:
             return [(path, "required" if value == "" else "too_short")]

@@ -8,7 +8,6 @@ and every length matches its column, so bad input becomes a message next to the 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from shelter import labels
 from shelter.phones import InvalidPhone, to_e164
+from shelter.text import has_control_characters, strip
 
 try:  # WTForms 3.3 names choices; plain tuples are deprecated there
     from wtforms.fields.choices import SelectChoice
@@ -31,22 +31,14 @@ FIRST_NUMBER_MAX = 99999
 PAD_WIDTH_MAX = 6
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def upper(value):
     return value.upper() if isinstance(value, str) else value
 
 
 def plain_text(multiline: bool = False):
     """Refuse control characters; a multi-line field may keep tabs and line breaks."""
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-
     def check(form, field):
-        if isinstance(field.data, str) and any(
-            unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in field.data
-        ):
+        if isinstance(field.data, str) and has_control_characters(field.data, multiline=multiline):
             raise ValidationError(_l("Remove the control characters from this field."))
 
     return check

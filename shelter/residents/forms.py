@@ -15,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from shelter.residents import labels, service
 from shelter.residents.queries import SEARCH_MAX
 from shelter.residents.service import FamilyContactInput, NoContactInput, ResidentInput
+from shelter.text import strip
 
 MAX_ID = 2**31 - 1
 
@@ -75,10 +76,6 @@ def apply_problems(form, problems: dict[str, str]) -> None:
             form.form_errors.append(message_for(name, code))
         elif not target.errors:
             target.errors = [*target.errors, message_for(name, code)]
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -7,7 +7,6 @@ a log line or an exception message).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +18,7 @@ from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.phones import to_e164
+from shelter.text import has_control_characters
 from shelter.residents.models import (PROTECTION_CATEGORIES, FamilyContact, NoContactPerson, Resident,
                                       ResidentCategory)
 
@@ -66,15 +66,6 @@ def normalise_nik(nik: str | None) -> str | None:
         return None
     digits = re.sub(r"[\s.-]", "", nik)
     return digits or None
-
-
-def has_control_characters(value: str | None, *, multiline: bool = False) -> bool:
-    """NUL, escapes and the like (PostgreSQL refuses NUL in text; nobody types a bell).
-    A multi-line field may keep line breaks and tabs."""
-    if not value:
-        return False
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value)
 
 
 def validate(data: ResidentInput, today: date | None = None) -> ResidentInput:
