@@ -21,7 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_mapping(config.flask_settings())
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from shelter import access, i18n, labels, security
+    from shelter import access, fragments, i18n, labels, security
     from shelter.api import auth as api_auth
     from shelter.db import configure_engine
     from shelter.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -44,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
     api_auth.register(login_manager)
     app.before_request(access.enforce_login)
     security.init_app(app)
+    fragments.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
     _register_blueprints(app)

@@ -16,25 +16,15 @@ from shelter.admin import queries, service
 from shelter.admin.forms import ConfirmForm, CreateUserForm, EditUserForm, ResetPasswordForm, UserFilterForm
 from shelter.auth.models import User
 from shelter.extensions import db
+from shelter.fragments import error_status, flash_oob, wants_fragment
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 MAX_ID = 2**31 - 1  # ids beyond the column's range cannot exist (and PostgreSQL would refuse them)
 
 
-@bp.after_request
-def _vary_on_htmx(response):
-    # The same URL answers with a page or a fragment: caches must tell them apart.
-    response.vary.add("HX-Request")
-    return response
-
 
 # --- helpers -----------------------------------------------------------------------------------
-
-def wants_fragment() -> bool:
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
 
 def render(page_template: str, fragment_template: str, *, status: int = 200, oob_flash: bool = False,
            **context):
@@ -42,14 +32,10 @@ def render(page_template: str, fragment_template: str, *, status: int = 200, oob
     if wants_fragment():
         body = render_template(fragment_template, **context)
         if oob_flash:
-            body += render_template("admin/_flash_oob.html")
+            body += flash_oob()
     else:
         body = render_template(page_template, **context)
     return make_response(body, status)
-
-
-def form_error_status() -> int:
-    return 200 if wants_fragment() else 422
 
 
 def get_user_or_404(user_id: int) -> User:
@@ -120,7 +106,7 @@ def create_user():
                 return "", 200, {"HX-Redirect": target}
             return redirect(target)
     if request.method == "POST":
-        status = form_error_status()
+        status = error_status()
     return render("admin/user_new.html", "admin/_user_form.html", status=status, form=form, user=None)
 
 
@@ -139,7 +125,7 @@ def status_fragment(user: User, *, confirm: str | None = None, oob_flash: bool =
     body = render_template("admin/_user_status.html", user=user, confirm=confirm,
                            status_form=ConfirmForm(formdata=None))
     if oob_flash:
-        body += render_template("admin/_flash_oob.html")
+        body += flash_oob()
     return body
 
 
@@ -173,11 +159,11 @@ def edit_user(user_id: int):
                 return redirect(url_for("admin.edit_user", user_id=user.id))
             body = (render_template("admin/_user_form.html", form=_details_form(EditUserForm, user), user=user)
                     + render_template("admin/_user_heading.html", user=user, oob=True)
-                    + render_template("admin/_flash_oob.html"))
+                    + flash_oob())
             return body
     if wants_fragment():
-        return render_template("admin/_user_form.html", form=form, user=user), form_error_status()
-    return edit_page(user, form=form, status=form_error_status())
+        return render_template("admin/_user_form.html", form=form, user=user), error_status()
+    return edit_page(user, form=form, status=error_status())
 
 
 # --- deactivate / reactivate ---------------------------------------------------------------------
@@ -246,7 +232,7 @@ def reset_password(user_id: int):
                 return redirect(url_for("admin.edit_user", user_id=user.id))
             return (render_template("admin/_reset_password.html", user=user,
                                     reset_form=ResetPasswordForm(formdata=None))
-                    + render_template("admin/_flash_oob.html"))
+                    + flash_oob())
     if wants_fragment():
         return render_template("admin/_reset_password.html", user=user, reset_form=form), 200
     return edit_page(user, reset_form=form, status=422)

@@ -12,8 +12,9 @@ from wtforms import DateField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
 from shelter.access import admin_required
-from shelter.admin.forms import PrintableText, options, strip
+from shelter.admin.forms import PrintableText, options
 from shelter.audit import queries
+from shelter.text import strip
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -77,11 +78,6 @@ class AuditFilterForm(FlaskForm):
                 "date_to": self.date_to.data.isoformat() if self.date_to.data else None}
         return {k: v for k, v in args.items() if v}
 
-
-@bp.after_request
-def _vary_on_htmx(response):
-    response.vary.add("HX-Request")
-    return response
 
 
 @bp.get("/")

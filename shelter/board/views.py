@@ -26,6 +26,7 @@ from shelter.access import visible_facility_ids
 from shelter.board import matching
 from shelter.board.forms import FindBedForm
 from shelter.db import utcnow
+from shelter.fragments import wants_fragment
 from shelter.stays import queries, service
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -68,10 +69,6 @@ def clock(value: datetime) -> str:
     if current_app.config["SHELTER"].timezone == "Asia/Jakarta":
         return format_datetime(value, pattern) + " WIB"
     return format_datetime(value, pattern + " zzz")
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- who sees and does what ------------------------------------------------------------------------------
@@ -238,7 +235,7 @@ def board_context(filters: Filters) -> dict:
 def index():
     filters = Filters.from_args(request.args)
     context = board_context(filters)
-    if is_htmx():
+    if wants_fragment():
         return render_template("board/_board.html", **context)
     return render_template("board/index.html", **context)
 
@@ -246,7 +243,7 @@ def index():
 @bp.get("/panel/close")
 def close_panel():
     """Empties the side panel (htmx swaps the empty answer in); without htmx, back to the board."""
-    if is_htmx():
+    if wants_fragment():
         return ""
     return redirect(url_for(".index"))
 
@@ -288,7 +285,7 @@ def find():
         results, kota_of = find_results(form)
     context = {"form": form, "results": results, "perms": Permissions(current_user), "asked": asked,
                "kota_of": kota_of, "updated_at": utcnow()}
-    if is_htmx():
+    if wants_fragment():
         return render_template("board/_find.html", **context)
     return render_template("board/find.html", **context)
 

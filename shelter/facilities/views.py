@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shelter.access import admin_required, can_manage_facility, can_see_address, get_facility_or_404
 from shelter.extensions import db
+from shelter.fragments import UNPROCESSABLE, error_status, flash_oob, wants_fragment
 from shelter.facilities import forms, queries, service
 from shelter.facilities.models import Facility, Room
 from shelter.facilities.service import (BedInUse, DuplicateBedLabels, DuplicateFacilityCode, DuplicateRoomName,
@@ -27,21 +28,12 @@ bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 # overflow in the database driver.
 ID = "int(min=1, max=2147483647)"
 
-UNPROCESSABLE = 422  # plain form posts with errors; htmx gets 200 (htmx 2 does not swap 4xx)
 MAX_LABELS_NAMED = 10
 
 
 @bp.app_template_filter("beds_in_order")
 def beds_in_order(beds):
     return queries.sorted_beds(beds)
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def invalid_status() -> int:
-    return 200 if is_htmx() else UNPROCESSABLE
 
 
 # --- lookups: scope first, then the record; anything else is a 404 -------------------------------------
@@ -100,8 +92,6 @@ def conflict_message() -> str:
 
 # --- rendering helpers ------------------------------------------------------------------------------------
 
-def flash_oob() -> str:
-    return render_template("facilities/_flash_oob.html")
 
 
 def rooms_context(facility: Facility, *, rooms=None, bulk_forms=None, new_room_form=None) -> dict:
@@ -146,7 +136,7 @@ def rooms_fragment(facility: Facility, **overrides) -> str:
 def refused(plain_url: str):
     """An action that changed nothing: htmx keeps the page as it is and shows the flash; plain
     requests go back to the page."""
-    if is_htmx():
+    if wants_fragment():
         return flash_oob(), 200, {"HX-Reswap": "none"}
     return redirect(plain_url)
 
@@ -259,10 +249,10 @@ def room_create(facility_id: int):
                 form.form_errors.append(conflict_message())
         else:
             flash(_("Room %(name)s added.", name=room.name), "success")
-            if is_htmx():
+            if wants_fragment():
                 return rooms_fragment(facility)
             return back_to_room(facility, room.id)
-    if is_htmx():
+    if wants_fragment():
         return rooms_fragment(facility, new_room_form=form)
     return render_show(facility, new_room_form=form, status=UNPROCESSABLE)
 
@@ -271,7 +261,7 @@ def room_create(facility_id: int):
 def room(facility_id: int, room_id: int):
     facility = get_facility_or_404(facility_id)
     room_or_404(facility, room_id)
-    if is_htmx():
+    if wants_fragment():
         return room_fragment(facility, room_id, with_flash=False)
     return back_to_room(facility, room_id)
 
@@ -294,11 +284,11 @@ def room_edit(facility_id: int, room_id: int):
         else:
             if changed:
                 flash(_("Room %(name)s saved.", name=room.name), "success")
-            if is_htmx():
+            if wants_fragment():
                 return room_fragment(facility, room_id)
             return back_to_room(facility, room_id)
-    status = invalid_status() if form.is_submitted() else 200
-    if is_htmx():
+    status = error_status() if form.is_submitted() else 200
+    if wants_fragment():
         return room_fragment(facility, room_id, room_form=form, with_flash=False), status
     return render_template("facilities/room_edit.html", facility=facility, room=room, form=form), status
 
@@ -317,7 +307,7 @@ def room_delete(facility_id: int, room_id: int):
                 "history is kept. Put the beds out of service instead.", name=name), "error")
         return refused(url_for(".show", facility_id=facility.id, _anchor=f"room-{room_id}"))
     flash(_("Room %(name)s deleted.", name=name), "success")
-    if is_htmx():
+    if wants_fragment():
         return flash_oob()  # the room's section is swapped for nothing
     return redirect(url_for(".show", facility_id=facility.id))
 
@@ -349,10 +339,10 @@ def beds_create(facility_id: int, room_id: int):
         else:
             flash(ngettext("%(num)d bed added to %(room)s.", "%(num)d beds added to %(room)s.",
                            len(beds), room=room.name), "success")
-            if is_htmx():
+            if wants_fragment():
                 return room_fragment(facility, room_id)
             return back_to_room(facility, room_id)
-    if is_htmx():
+    if wants_fragment():
         return room_fragment(facility, room_id, bulk_form=form)
     return render_show(facility, bulk_forms={room_id: form}, status=UNPROCESSABLE)
 
@@ -367,7 +357,7 @@ def bed(facility_id: int, room_id: int, bed_id: int):
     facility = get_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
     bed = bed_or_404(room, bed_id)
-    if is_htmx():
+    if wants_fragment():
         return bed_row(facility, room, bed)
     return back_to_room(facility, room_id)
 
@@ -389,12 +379,12 @@ def bed_edit(facility_id: int, room_id: int, bed_id: int):
             else:
                 form.form_errors.append(conflict_message())
         else:
-            if is_htmx():
+            if wants_fragment():
                 return bed_row(facility, room, bed)
             flash(_("Bed %(label)s saved.", label=bed.label), "success")
             return back_to_room(facility, room_id)
-    status = invalid_status() if form.is_submitted() else 200
-    if is_htmx():
+    status = error_status() if form.is_submitted() else 200
+    if wants_fragment():
         return render_template("facilities/_bed_form.html", facility=facility, room=room, bed=bed,
                                form=form, inline=True), status
     return render_template("facilities/bed_edit.html", facility=facility, room=room, bed=bed,
@@ -408,7 +398,7 @@ def bed_return(facility_id: int, room_id: int, bed_id: int):
     bed = bed_or_404(room, bed_id)
     if service.return_bed_to_service(bed):
         db.session.commit()
-    if is_htmx():
+    if wants_fragment():
         return bed_row(facility, room, bed)
     flash(_("Bed %(label)s is back in service.", label=bed.label), "success")
     return back_to_room(facility, room_id)
@@ -429,7 +419,7 @@ def bed_delete(facility_id: int, room_id: int, bed_id: int):
                 "Put it out of service instead.", label=label), "error")
         return refused(url_for(".show", facility_id=facility.id, _anchor=f"room-{room_id}"))
     flash(_("Bed %(label)s deleted.", label=label), "success")
-    if is_htmx():
+    if wants_fragment():
         # The row is swapped for nothing; the room's bed count and the flash update out of band.
         room = room_or_404(facility, room_id)
         return render_template("facilities/_bed_deleted.html", room=room) + flash_oob()

@@ -19,6 +19,7 @@ from flask_login import current_user
 from shelter.access import get_resident_or_404, resident_scope_clause, roles_required
 from shelter.auth.models import Role
 from shelter.extensions import db
+from shelter.fragments import UNPROCESSABLE, error_status, flash_oob, wants_fragment
 from shelter.facilities.models import Facility
 from shelter.residents import forms, labels, queries, service
 from shelter.stays import service as stays_service
@@ -29,7 +30,6 @@ bp = Blueprint("residents", __name__, url_prefix="/residents")
 # Ids in URLs stop at the INTEGER column's range: a larger number is a 404 from the router.
 ID = "int(min=1, max=2147483647)"
 
-UNPROCESSABLE = 422
 CONFLICT = 409
 
 # Who registers people and who admits, moves and discharges them (the stays pages decide for
@@ -44,30 +44,13 @@ def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
 
 
-@bp.after_request
-def _vary_on_htmx(response):
-    # The same URL answers with a page or a fragment: caches must tell them apart.
-    response.vary.add("HX-Request")
-    return response
-
 
 # --- helpers -------------------------------------------------------------------------------------------
-
-def wants_fragment() -> bool:
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
-def error_status(plain: int = UNPROCESSABLE) -> int:
-    return 200 if wants_fragment() else plain
-
 
 def acting_user():
     return current_user._get_current_object()
 
 
-def flash_oob() -> str:
-    return render_template("residents/_flash_oob.html")
 
 
 def go_to(url: str):

@@ -28,6 +28,7 @@ from shelter.board import matching
 from shelter.board.views import natural_key, oob_updates
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.fragments import error_status, wants_fragment
 from shelter.facilities.models import Bed, Facility
 from shelter.stays import forms, queries, service
 from shelter.stays.models import BedHold, Stay
@@ -37,19 +38,10 @@ from shelter.stays.service import (BedNotAvailable, BedOutOfService, FacilityHas
 bp = Blueprint("stays", __name__, url_prefix="/stays")
 
 ID = "int(min=1, max=2147483647)"
-UNPROCESSABLE = 422  # plain form posts with errors; htmx gets 200 (htmx 2 does not swap 4xx)
 CONFLICT = 409
 BOARD_STALE = {"HX-Trigger": "boardStale"}
 MAX_BEDS_PER_ROOM = 12
 SEARCH_LIMIT = 15
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def invalid_status(plain: int = UNPROCESSABLE) -> int:
-    return 200 if is_htmx() else plain
 
 
 # --- lookups: scope and role first, anything else is a 404 ---------------------------------------------
@@ -142,7 +134,7 @@ def out_of_service_message() -> str:
 
 def render_panel(template: str, *, title: str, status: int = 200, headers=None, **context):
     """The panel alone for htmx (the board's side panel), or a page around it."""
-    if is_htmx():
+    if wants_fragment():
         return render_template(template, **context), status, headers or {}
     return render_template("stays/page.html", panel=template, title=title, **context), status, headers or {}
 
@@ -156,12 +148,12 @@ def resident_page_url(resident_id: int | None) -> str:
 def done(message: str, *, origin: str, resident_id: int | None, oob: str = "", headers=None):
     """After a successful action: on the board a message in the panel (and what changed, out of band);
     elsewhere a flash and back to the resident's page."""
-    if origin == "board" and is_htmx():
+    if origin == "board" and wants_fragment():
         html = render_template("stays/_done.html", message=message, resident_url=resident_link(resident_id))
         return html + oob, 200, headers or {}
     flash(message, "success")
     target = resident_page_url(resident_id) if origin == "resident" else url_for("board.index")
-    if is_htmx():
+    if wants_fragment():
         return "", 204, {"HX-Redirect": target}
     return redirect(target)
 
@@ -359,15 +351,15 @@ def admit_form():
                                 headers=BOARD_STALE if form.origin_value() == "board" else None)
         return render_admit(form, admission)
     if not form.validate():
-        return render_admit(form, admission, status=invalid_status())
+        return render_admit(form, admission, status=error_status())
     if request.form.get("action") == "search":
         return render_admit(form, admission)
     if admission.resident is None:
         form.form_errors.append(_("Choose the person to admit."))
-        return render_admit(form, admission, status=invalid_status())
+        return render_admit(form, admission, status=error_status())
     if admission.bed is None and admission.facility is None:
         form.form_errors.append(_("Choose a bed, or a full facility for an over-capacity placement."))
-        return render_admit(form, admission, status=invalid_status())
+        return render_admit(form, admission, status=error_status())
 
     origin = form.origin_value()
     board_headers = BOARD_STALE if origin == "board" else None
@@ -379,15 +371,15 @@ def admit_form():
         db.session.commit()
     except RoomRulesViolated as err:
         db.session.rollback()
-        return render_admit(form, admission, status=invalid_status(),
+        return render_admit(form, admission, status=error_status(),
                             problems=room_problem_messages(err.problems, admission.bed.room))
     except ReasonRequired:
         db.session.rollback()
         form.override_reason.errors.append(_("Give the reason for the over-capacity placement."))
-        return render_admit(form, admission, status=invalid_status())
+        return render_admit(form, admission, status=error_status())
     except FacilityHasFreeBeds:
         db.session.rollback()
-        return render_admit(form, admission, status=invalid_status(CONFLICT), headers=board_headers,
+        return render_admit(form, admission, status=error_status(CONFLICT), headers=board_headers,
                             closed=admission.choose == "resident",
                             error=_("This facility has a free bed again: admit the person into it instead of "
                                     "placing them over capacity."))
@@ -396,20 +388,20 @@ def admit_form():
         message = out_of_service_message() if isinstance(err, BedOutOfService) else taken_message()
         if admission.choose == "placement":
             form.placement.data = ""
-        return render_admit(form, admission, status=invalid_status(CONFLICT), headers=board_headers, error=message,
+        return render_admit(form, admission, status=error_status(CONFLICT), headers=board_headers, error=message,
                             closed=admission.choose == "resident")
     except ResidentAlreadyAdmitted:
         db.session.rollback()
-        return render_admit(form, admission, status=invalid_status(CONFLICT),
+        return render_admit(form, admission, status=error_status(CONFLICT),
                             error=_("This person already has an open stay. Transfer them instead."))
 
     if admission.bed is not None:
         bed = admission.bed
         message = _("Admitted to bed %(bed)s in %(facility)s.", bed=bed.label, facility=bed.room.facility.name)
-        oob = oob_updates([stay.facility_id], [bed.id]) if origin == "board" and is_htmx() else ""
+        oob = oob_updates([stay.facility_id], [bed.id]) if origin == "board" and wants_fragment() else ""
     else:
         message = _("Admitted to %(facility)s as an over-capacity placement.", facility=admission.facility.name)
-        oob = oob_updates([stay.facility_id]) if origin == "board" and is_htmx() else ""
+        oob = oob_updates([stay.facility_id]) if origin == "board" and wants_fragment() else ""
     return done(message, origin=origin, resident_id=resident_id, oob=oob)
 
 
@@ -456,11 +448,11 @@ def transfer_form(stay_id: int):
         form.origin.data = request.args.get("origin", "")
         return render_transfer(form, stay)
     if not form.validate():
-        return render_transfer(form, stay, status=invalid_status())
+        return render_transfer(form, stay, status=error_status())
     bed_id = forms.parse_id(form.bed_id.data)
     if bed_id is None:
         form.form_errors.append(_("Choose the bed to move to."))
-        return render_transfer(form, stay, status=invalid_status())
+        return render_transfer(form, stay, status=error_status())
     bed = bed_or_404(bed_id, service.may_move)
     origin = form.origin_value()
     board_headers = BOARD_STALE if origin == "board" else None
@@ -470,16 +462,16 @@ def transfer_form(stay_id: int):
         db.session.commit()
     except RoomRulesViolated as err:
         db.session.rollback()
-        return render_transfer(form, stay, status=invalid_status(),
+        return render_transfer(form, stay, status=error_status(),
                                problems=room_problem_messages(err.problems, bed.room))
     except (BedNotAvailable, BedOutOfService) as err:
         db.session.rollback()
         form.bed_id.data = ""
         message = out_of_service_message() if isinstance(err, BedOutOfService) else taken_message()
-        return render_transfer(form, stay, status=invalid_status(CONFLICT), headers=board_headers, error=message)
+        return render_transfer(form, stay, status=error_status(CONFLICT), headers=board_headers, error=message)
     except StayClosed:
         db.session.rollback()
-        return render_transfer(form, stay, status=invalid_status(CONFLICT), headers=board_headers,
+        return render_transfer(form, stay, status=error_status(CONFLICT), headers=board_headers,
                                error=_("This stay has already ended."))
     message = _("Moved to bed %(bed)s in %(facility)s.", bed=bed.label, facility=new_stay.facility.name)
     return done(message, origin=origin, resident_id=resident_id, headers=BOARD_STALE)
@@ -499,7 +491,7 @@ def discharge_form(stay_id: int):
         form.discharged_at.data = forms.to_local_input(utcnow())
         return render_discharge(form, stay)
     if not form.validate():
-        return render_discharge(form, stay, status=invalid_status())
+        return render_discharge(form, stay, status=error_status())
     at = form.discharged_at_utc()
     if stay.admitted_at.replace(second=0, microsecond=0) <= at < stay.admitted_at:
         at = stay.admitted_at  # the form has minutes; the admission's own minute means "at admission"
@@ -525,10 +517,10 @@ def discharge_form(stay_id: int):
                 _("The discharge cannot be in the future. Enter when the resident actually left."))
         else:
             form.outcome.errors.append(_("Choose the outcome."))
-        return render_discharge(form, stay, status=invalid_status())
+        return render_discharge(form, stay, status=error_status())
     except StayClosed:
         db.session.rollback()
-        return render_discharge(form, stay, status=invalid_status(CONFLICT), error=_("This stay has already ended."))
+        return render_discharge(form, stay, status=error_status(CONFLICT), error=_("This stay has already ended."))
     message = _("Discharged: %(outcome)s.", outcome=forms.outcome_label(form.outcome.data))
     return done(message, origin=origin, resident_id=resident_id, headers=BOARD_STALE)
 
@@ -554,7 +546,7 @@ def hold_form():
         form.bed_id.data = str(bed.id)
         return render_hold(form, bed)
     if not form.validate():
-        return render_hold(form, bed, status=invalid_status())
+        return render_hold(form, bed, status=error_status())
     origin = form.origin_value()
     facility_id = bed.room.facility_id
     try:
@@ -563,14 +555,14 @@ def hold_form():
     except (BedNotAvailable, BedOutOfService) as err:
         db.session.rollback()
         message = out_of_service_message() if isinstance(err, BedOutOfService) else taken_message()
-        return render_hold(form, bed, status=invalid_status(CONFLICT),
+        return render_hold(form, bed, status=error_status(CONFLICT),
                            headers=BOARD_STALE if origin == "board" else None, error=message)
     except (ReasonRequired, InvalidHold):
         db.session.rollback()
         form.form_errors.append(_("Give a reason and a number of hours from 1 to 72."))
-        return render_hold(form, bed, status=invalid_status())
+        return render_hold(form, bed, status=error_status())
     message = _("Bed %(bed)s is held until %(time)s.", bed=bed.label, time=_format_time(hold.expires_at))
-    oob = oob_updates([facility_id], [bed.id]) if origin == "board" and is_htmx() else ""
+    oob = oob_updates([facility_id], [bed.id]) if origin == "board" and wants_fragment() else ""
     return done(message, origin="board", resident_id=None, oob=oob)
 
 
@@ -600,5 +592,5 @@ def hold_release(hold_id: int):
         message = _("This hold had already ended.")
     else:
         message = _("Bed %(bed)s is no longer held.", bed=label)
-    oob = oob_updates([facility_id], [bed_id]) if origin == "board" and is_htmx() else ""
+    oob = oob_updates([facility_id], [bed_id]) if origin == "board" and wants_fragment() else ""
     return done(message, origin="board", resident_id=None, oob=oob)
