@@ -47,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
     fragments.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    app.url_map.converters["id"] = access.IdConverter
     _register_blueprints(app)
     _register_error_pages(app)
 

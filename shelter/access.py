@@ -7,6 +7,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, request, url_for
+from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
 from shelter.auth.models import Role
@@ -91,9 +92,20 @@ def scoped_facilities_query(user) -> sa.Select:
     return query
 
 
+# Ids are INTEGER columns: anything outside 1..MAX_ID cannot exist, and would overflow the driver
+# (a 500) on both databases if it reached a query.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a record id, so a URL with 0 or 99999999999 is a 404 from the router."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
 def _valid_id(value) -> bool:
-    # Ids beyond INTEGER are a 404 here, not a driver overflow (500) on either database.
-    return isinstance(value, int) and 0 < value < 2**31
+    return isinstance(value, int) and 0 < value <= MAX_ID
 
 
 def get_facility_or_404(facility_id: int) -> Facility:

@@ -20,7 +20,6 @@ from shelter.fragments import error_status, flash_oob, wants_fragment
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-MAX_ID = 2**31 - 1  # ids beyond the column's range cannot exist (and PostgreSQL would refuse them)
 
 
 
@@ -39,7 +38,7 @@ def render(page_template: str, fragment_template: str, *, status: int = 200, oob
 
 
 def get_user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    user = db.session.get(User, user_id)  # the <id:…> route refuses ids that cannot exist
     if user is None:
         abort(404)
     return user
@@ -129,7 +128,7 @@ def status_fragment(user: User, *, confirm: str | None = None, oob_flash: bool =
     return body
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @admin_required
 def edit_user(user_id: int):
     user = get_user_or_404(user_id)
@@ -200,13 +199,13 @@ def _change_status(user_id: int, action: str):
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
-@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/deactivate", methods=["GET", "POST"])
 @admin_required
 def deactivate_user(user_id: int):
     return _change_status(user_id, "deactivate")
 
 
-@bp.route("/users/<int:user_id>/reactivate", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/reactivate", methods=["GET", "POST"])
 @admin_required
 def reactivate_user(user_id: int):
     return _change_status(user_id, "reactivate")
@@ -214,7 +213,7 @@ def reactivate_user(user_id: int):
 
 # --- reset password ------------------------------------------------------------------------------
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 @admin_required
 def reset_password(user_id: int):
     user = get_user_or_404(user_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from shelter.access import MAX_ID
 from shelter.facilities import forms as facility_forms
 from shelter.facilities.models import AgeGroup, FacilityKind, Kota, RoomSex
 from shelter.residents.models import PROTECTION_CATEGORIES, RiskLevel, Sex
@@ -18,7 +19,6 @@ from shelter.stays.models import DischargeOutcome
 from shelter.stays.queries import CATEGORIES, STATUSES
 from shelter.stays.service import ADMIT_ROLES, HOLD_ROLES, MAX_HOLD_HOURS, MOVE_ROLES
 
-MAX_ID = 2**31 - 1
 PER_PAGE = 50
 # A name, a code, a label: one line. Multi-line fields (notes, reasons, addresses) say x-multiline.
 ONE_LINE = "^[^\\n\\r\\t]*$"

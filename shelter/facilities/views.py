@@ -26,7 +26,6 @@ bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 
 # Ids in URLs stop at the INTEGER column's range: a larger number is a 404 from the router, not an
 # overflow in the database driver.
-ID = "int(min=1, max=2147483647)"
 
 MAX_LABELS_NAMED = 10
 
@@ -153,7 +152,7 @@ def index():
     return render_template("facilities/index.html", page=page)
 
 
-@bp.get(f"/<{ID}:facility_id>")
+@bp.get("/<id:facility_id>")
 def show(facility_id: int):
     facility = get_facility_or_404(facility_id)
     return render_show(facility)
@@ -187,7 +186,7 @@ def create():
     return redirect(url_for(".show", facility_id=facility.id))
 
 
-@bp.route(f"/<{ID}:facility_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:facility_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(facility_id: int):
     facility = get_facility_or_404(facility_id)
@@ -211,7 +210,7 @@ def edit(facility_id: int):
     return redirect(url_for(".show", facility_id=facility.id))
 
 
-@bp.post(f"/<{ID}:facility_id>/deactivate")
+@bp.post("/<id:facility_id>/deactivate")
 @admin_required
 def deactivate(facility_id: int):
     facility = get_facility_or_404(facility_id)
@@ -221,7 +220,7 @@ def deactivate(facility_id: int):
     return redirect(url_for(".show", facility_id=facility.id))
 
 
-@bp.post(f"/<{ID}:facility_id>/activate")
+@bp.post("/<id:facility_id>/activate")
 @admin_required
 def activate(facility_id: int):
     facility = get_facility_or_404(facility_id)
@@ -233,7 +232,7 @@ def activate(facility_id: int):
 
 # --- rooms ------------------------------------------------------------------------------------------------
 
-@bp.post(f"/<{ID}:facility_id>/rooms")
+@bp.post("/<id:facility_id>/rooms")
 def room_create(facility_id: int):
     facility = managed_facility_or_404(facility_id)
     form = forms.room_form(submitted=True)
@@ -257,7 +256,7 @@ def room_create(facility_id: int):
     return render_show(facility, new_room_form=form, status=UNPROCESSABLE)
 
 
-@bp.get(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>")
+@bp.get("/<id:facility_id>/rooms/<id:room_id>")
 def room(facility_id: int, room_id: int):
     facility = get_facility_or_404(facility_id)
     room_or_404(facility, room_id)
@@ -266,7 +265,7 @@ def room(facility_id: int, room_id: int):
     return back_to_room(facility, room_id)
 
 
-@bp.route(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:facility_id>/rooms/<id:room_id>/edit", methods=["GET", "POST"])
 def room_edit(facility_id: int, room_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -293,7 +292,7 @@ def room_edit(facility_id: int, room_id: int):
     return render_template("facilities/room_edit.html", facility=facility, room=room, form=form), status
 
 
-@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/delete")
+@bp.post("/<id:facility_id>/rooms/<id:room_id>/delete")
 def room_delete(facility_id: int, room_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -314,7 +313,7 @@ def room_delete(facility_id: int, room_id: int):
 
 # --- beds -------------------------------------------------------------------------------------------------
 
-@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds")
+@bp.post("/<id:facility_id>/rooms/<id:room_id>/beds")
 def beds_create(facility_id: int, room_id: int):
     """Many beds in one form and one transaction: all of them or none."""
     facility = managed_facility_or_404(facility_id)
@@ -352,7 +351,7 @@ def bed_row(facility, room, bed, *, status: int = 200):
                            can_manage=can_manage_facility(current_user, facility)), status
 
 
-@bp.get(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>")
+@bp.get("/<id:facility_id>/rooms/<id:room_id>/beds/<id:bed_id>")
 def bed(facility_id: int, room_id: int, bed_id: int):
     facility = get_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -362,7 +361,7 @@ def bed(facility_id: int, room_id: int, bed_id: int):
     return back_to_room(facility, room_id)
 
 
-@bp.route(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:facility_id>/rooms/<id:room_id>/beds/<id:bed_id>/edit", methods=["GET", "POST"])
 def bed_edit(facility_id: int, room_id: int, bed_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -391,7 +390,7 @@ def bed_edit(facility_id: int, room_id: int, bed_id: int):
                            form=form, inline=False), status
 
 
-@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>/return")
+@bp.post("/<id:facility_id>/rooms/<id:room_id>/beds/<id:bed_id>/return")
 def bed_return(facility_id: int, room_id: int, bed_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)
@@ -404,7 +403,7 @@ def bed_return(facility_id: int, room_id: int, bed_id: int):
     return back_to_room(facility, room_id)
 
 
-@bp.post(f"/<{ID}:facility_id>/rooms/<{ID}:room_id>/beds/<{ID}:bed_id>/delete")
+@bp.post("/<id:facility_id>/rooms/<id:room_id>/beds/<id:bed_id>/delete")
 def bed_delete(facility_id: int, room_id: int, bed_id: int):
     facility = managed_facility_or_404(facility_id)
     room = room_or_404(facility, room_id)

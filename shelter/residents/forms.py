@@ -12,12 +12,12 @@ from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectCho
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from shelter.access import MAX_ID
 from shelter.residents import labels, service
 from shelter.residents.queries import SEARCH_MAX
 from shelter.residents.service import FamilyContactInput, NoContactInput, ResidentInput
 from shelter.text import strip
 
-MAX_ID = 2**31 - 1
 
 
 # Messages for the service's problem codes. A field may have its own wording (``FIELD_MESSAGES``);

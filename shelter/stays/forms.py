@@ -16,12 +16,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from shelter.access import MAX_ID
 from shelter.board.forms import choices
-from shelter.facilities.forms import plain_text, strip
+from shelter.facilities.forms import plain_text
+from shelter.text import strip
 from shelter.stays.models import DischargeOutcome
 from shelter.stays.service import MAX_HOLD_HOURS
 
-MAX_ID = 2**31 - 1
 ORIGINS = ("board", "resident")
 
 DISCHARGE_OUTCOMES = {

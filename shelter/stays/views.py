@@ -37,7 +37,6 @@ from shelter.stays.service import (BedNotAvailable, BedOutOfService, FacilityHas
 
 bp = Blueprint("stays", __name__, url_prefix="/stays")
 
-ID = "int(min=1, max=2147483647)"
 CONFLICT = 409
 BOARD_STALE = {"HX-Trigger": "boardStale"}
 MAX_BEDS_PER_ROOM = 12
@@ -419,7 +418,7 @@ def resident_search():
 
 # --- a stay: its panel, transfer, discharge ----------------------------------------------------------------
 
-@bp.get(f"/<{ID}:stay_id>")
+@bp.get("/<id:stay_id>")
 def show(stay_id: int):
     stay = stay_or_404(stay_id)
     assignment = service.current_assignment(stay)
@@ -440,7 +439,7 @@ def render_transfer(form, stay, *, status=200, headers=None, problems=None, erro
                         problems=problems or [], error=error, origin=form.origin_value())
 
 
-@bp.route(f"/<{ID}:stay_id>/transfer", methods=["GET", "POST"])
+@bp.route("/<id:stay_id>/transfer", methods=["GET", "POST"])
 def transfer_form(stay_id: int):
     stay = stay_or_404(stay_id, service.may_move)
     form = forms.TransferForm()
@@ -482,7 +481,7 @@ def render_discharge(form, stay, *, status=200, headers=None, error=None):
                         stay=stay, error=error, origin=form.origin_value())
 
 
-@bp.route(f"/<{ID}:stay_id>/discharge", methods=["GET", "POST"])
+@bp.route("/<id:stay_id>/discharge", methods=["GET", "POST"])
 def discharge_form(stay_id: int):
     stay = stay_or_404(stay_id, service.may_move)
     form = forms.DischargeForm()
@@ -566,7 +565,7 @@ def hold_form():
     return done(message, origin="board", resident_id=None, oob=oob)
 
 
-@bp.get(f"/holds/<{ID}:hold_id>")
+@bp.get("/holds/<id:hold_id>")
 def hold_show(hold_id: int):
     hold = hold_or_404(hold_id)
     from shelter.auth.models import User
@@ -579,7 +578,7 @@ def hold_show(hold_id: int):
                         origin=request.args.get("origin", ""))
 
 
-@bp.post(f"/holds/<{ID}:hold_id>/release")
+@bp.post("/holds/<id:hold_id>/release")
 def hold_release(hold_id: int):
     hold = hold_or_404(hold_id)
     origin = "board" if request.form.get("origin") == "board" else "resident"
