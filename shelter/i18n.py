@@ -49,14 +49,25 @@ def set_language():
     return redirect(_safe_next(request.form.get("next")))
 
 
+def _in_zone(value: datetime, pattern_id: str, pattern_en: str) -> str:
+    pattern = pattern_id if str(get_locale()) == "id" else pattern_en
+    if current_app.config["SHELTER"].timezone == "Asia/Jakarta":
+        return format_datetime(value, pattern) + " WIB"
+    return format_datetime(value, pattern + " zzz")
+
+
 def datetime_filter(value: datetime | None) -> str:
     """22 Nov 2026 14.05 WIB in Indonesian: always shown in the configured zone."""
     if value is None:
         return "—"
-    pattern = "d MMM y HH.mm" if str(get_locale()) == "id" else "d MMM y HH:mm"
-    if current_app.config["SHELTER"].timezone == "Asia/Jakarta":
-        return format_datetime(value, pattern) + " WIB"
-    return format_datetime(value, pattern + " zzz")
+    return _in_zone(value, "d MMM y HH.mm", "d MMM y HH:mm")
+
+
+def clock_filter(value: datetime | None) -> str:
+    """14.05 WIB (Indonesian) / 14:05 WIB: the time of day in the configured zone."""
+    if value is None:
+        return "—"
+    return _in_zone(value, "HH.mm", "HH:mm")
 
 
 def date_filter(value: date | None) -> str:
@@ -68,6 +79,7 @@ def date_filter(value: date | None) -> str:
 def init_app(app) -> None:
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["clock"] = clock_filter
     app.register_blueprint(bp)
 
     @app.context_processor

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -60,15 +59,6 @@ def category_label(code: str) -> str:
 @bp.app_template_global("board_status_label")
 def status_label(code: str) -> str:
     return STATUS_LABELS.get(code, code)
-
-
-@bp.app_template_filter("board_clock")
-def clock(value: datetime) -> str:
-    """14.05 WIB (Indonesian) / 14:05 WIB: the time of day in the configured zone."""
-    pattern = "HH.mm" if str(get_locale()) == "id" else "HH:mm"
-    if current_app.config["SHELTER"].timezone == "Asia/Jakarta":
-        return format_datetime(value, pattern) + " WIB"
-    return format_datetime(value, pattern + " zzz")
 
 
 # --- who sees and does what ------------------------------------------------------------------------------
