@@ -55,6 +55,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     cli.init_app(app)
     app.jinja_env.globals["HTMX_FILE"] = HTMX_FILE
+    from shelter.auth.models import Role
+
+    app.jinja_env.globals["Role"] = Role
     return app
 
 
@@ -66,6 +69,12 @@ def _import_models() -> None:
     from shelter.facilities import models as _facilities  # noqa: F401
     from shelter.residents import models as _residents  # noqa: F401
     from shelter.stays import models as _stays  # noqa: F401
+    from shelter.notifications import models as _notifications  # noqa: F401
+    from shelter.followups import models as _followups  # noqa: F401
+    from shelter.alerts import models as _alerts  # noqa: F401
+    from shelter.assessments import models as _assessments  # noqa: F401
+    from shelter.plans import models as _plans  # noqa: F401
+    from shelter.programmes import models as _programmes  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -79,9 +88,19 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.home import bp as home_bp
     from shelter.residents.views import bp as residents_bp
     from shelter.stays.views import bp as stays_bp
+    from shelter.notifications.views import bp as notifications_bp
+    from shelter.followups.views import bp as followups_bp
+    from shelter.alerts.views import bp as alerts_bp
+    from shelter.assessments.views import bp as assessments_bp
+    from shelter.plans.views import bp as plans_bp
+    from shelter.programmes.views import bp as programmes_bp
+    # The API's feature modules add their routes to the API blueprint before it is registered.
+    from shelter.api import assessments as _api_assessments, plans as _api_plans  # noqa: F401
+    from shelter.api import programmes as _api_programmes  # noqa: F401
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
-               stays_bp, api_bp):
+               stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,
+               programmes_bp):
         app.register_blueprint(bp)
 
 

@@ -7,6 +7,7 @@ Every setting Shelter understands is a field here and a row in the README's sett
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -87,6 +88,17 @@ class Config:
     argon2_memory_kib: int = 65536
     csrf_enabled: bool = True
     sqlite_busy_timeout_seconds: int = 30
+    # The address the public reaches this app at (https://…, no trailing slash): Twilio's status
+    # callbacks are sent there and their signatures are checked against it. Empty: no callbacks asked.
+    public_url: str = ""
+    # Local time (in ``timezone``) of the morning follow-up reminders, "HH:MM".
+    reminder_time: str = "08:00"
+    # `make run` starts the scheduler inside the dev server (with the same one-scheduler guard).
+    scheduler_in_process: bool = False
+    # Rehabilitation: the first assessment is due this many days after admission; plans are
+    # reviewed every this many days.
+    assessment_due_days: int = 7
+    plan_review_days: int = 30
 
     @classmethod
     def from_env(cls, environ=None) -> "Config":
@@ -121,6 +133,11 @@ class Config:
             session_max_hours=_int(environ, "SESSION_MAX_HOURS", 12),
             login_max_failures=_int(environ, "LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(environ, "LOGIN_LOCKOUT_MINUTES", 15),
+            public_url=environ.get("PUBLIC_URL", "").rstrip("/"),
+            reminder_time=environ.get("REMINDER_TIME", "08:00"),
+            scheduler_in_process=_bool(environ, "SCHEDULER_IN_PROCESS", False),
+            assessment_due_days=_int(environ, "ASSESSMENT_DUE_DAYS", 7),
+            plan_review_days=_int(environ, "PLAN_REVIEW_DAYS", 30),
         )
         config.validate()
         return config
@@ -147,10 +164,23 @@ class Config:
             )
         if self.default_locale not in LOCALES:
             raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.reminder_time):
+            raise ConfigError(f"REMINDER_TIME must be HH:MM (24-hour), got {self.reminder_time!r}")
+        if self.public_url and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", self.public_url):
+            raise ConfigError("PUBLIC_URL must be an http(s) address such as https://shelter.example.go.id")
+        if not 1 <= self.assessment_due_days <= 90:
+            raise ConfigError("ASSESSMENT_DUE_DAYS must be between 1 and 90")
+        if not 7 <= self.plan_review_days <= 180:
+            raise ConfigError("PLAN_REVIEW_DAYS must be between 7 and 180")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"TIMEZONE {self.timezone!r} is not a known time zone") from None
+
+    @property
+    def reminder_hour_minute(self) -> tuple[int, int]:
+        hour, minute = self.reminder_time.split(":")
+        return int(hour), int(minute)
 
     @property
     def is_sqlite(self) -> bool:
@@ -203,6 +233,7 @@ def setting_names() -> list[str]:
         "SHELTER_ENV", "SECRET_KEY", "DATABASE_URL", "SMS_BACKEND", "TWILIO_ACCOUNT_SID",
         "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_TIMEOUT_SECONDS", "TIMEZONE",
         "BABEL_DEFAULT_LOCALE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_MAX_FAILURES",
-        "LOGIN_LOCKOUT_MINUTES", "PORT",
+        "LOGIN_LOCKOUT_MINUTES", "PUBLIC_URL", "REMINDER_TIME", "SCHEDULER_IN_PROCESS",
+        "ASSESSMENT_DUE_DAYS", "PLAN_REVIEW_DAYS", "PORT",
     ]
 

@@ -113,6 +113,19 @@ def _admit_demo_residents(panti: Facility, by) -> None:
             stays.admit(child, child_bed, by=by)
 
 
+def _load_features(facilities: dict, users: dict) -> None:
+    """Each feature's invented demo data (programmes, plans, follow-ups, alert rules, …)."""
+    from shelter.alerts import demo as alerts
+    from shelter.assessments import demo as assessments
+    from shelter.followups import demo as followups
+    from shelter.plans import demo as plans
+    from shelter.programmes import demo as programmes
+
+    for feature in (alerts, assessments, plans, programmes, followups):
+        feature.load(facilities, users)
+        db.session.flush()
+
+
 def load() -> list[tuple[str, str, str]]:
     """Create the demo data in one transaction; returns (role, email, password) per demo account."""
     if db.session.scalar(sa.select(Facility.id).where(Facility.code == "PSBK-DEMO")):
@@ -128,6 +141,7 @@ def load() -> list[tuple[str, str, str]]:
                                        facilities=auth.facilities_by_code(codes), must_change_password=False)
         credentials.append((role.value, email, password))
     _admit_demo_residents(facilities[0], users[Role.INTAKE_STAFF])
+    _load_features({f.code: f for f in facilities}, users)
     db.session.commit()
     return credentials
 

@@ -380,6 +380,20 @@ def _paths() -> dict:
     }
 
 
+def _merged(part: str) -> dict:
+    """The core's schemas or paths plus each feature module's, refusing a name defined twice."""
+    from shelter.api import openapi_assessments, openapi_plans, openapi_programmes
+
+    merged = _schemas() if part == "schemas" else _paths()
+    for module in (openapi_assessments, openapi_plans, openapi_programmes):
+        extra = getattr(module, part)()
+        clash = merged.keys() & extra.keys()
+        if clash:
+            raise RuntimeError(f"OpenAPI {part} defined twice: {sorted(clash)}")
+        merged.update(extra)
+    return merged
+
+
 @cache
 def document() -> dict:
     return {
@@ -400,9 +414,9 @@ def document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
-        "paths": _paths(),
+        "paths": _merged("paths"),
         "components": {
-            "schemas": _schemas(),
+            "schemas": _merged("schemas"),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "shelter_session"},

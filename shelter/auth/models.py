@@ -53,6 +53,8 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    # SMS are not sent to a user who opted out; the same reminders and alerts still show in the app.
+    sms_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -58,6 +58,13 @@ class RoomInUse(FacilityError):
         self.name = name
 
 
+def _capacity_changed(facility_id: int) -> None:
+    """Beds added, removed, or in or out of service: capacity rules are evaluated in this transaction."""
+    from shelter.alerts import service as alerts
+
+    alerts.evaluate_facility(facility_id)
+
+
 def _delete_or_raise(obj, error: FacilityError) -> None:
     # Stays and holds refer to beds with ON DELETE RESTRICT: the database is the one that knows
     # (and it also wins a race with an admission), so try in a savepoint and name the problem.
@@ -186,6 +193,7 @@ def add_beds(room: Room, labels: list[str], *, wheelchair_accessible: bool = Fal
     db.session.flush()
     audit.record("beds.created", target=room, facility_id=room.facility_id,
                  detail={"count": len(beds), "first": labels[0], "last": labels[-1]})
+    _capacity_changed(room.facility_id)
     return beds
 
 
@@ -196,6 +204,8 @@ def update_bed(bed: Bed, values: dict) -> list[str]:
     changed = _changed(bed, values, BED_FIELDS)
     if changed:
         audit.record("bed.updated", target=bed, facility_id=bed.room.facility_id, detail={"fields": changed})
+    if "out_of_service_reason" in changed:
+        _capacity_changed(bed.room.facility_id)
     return changed
 
 
@@ -212,3 +222,4 @@ def delete_bed(bed: Bed) -> None:
     facility_id = bed.room.facility_id
     _delete_or_raise(bed, BedInUse(bed.label))
     audit.record("bed.deleted", target=bed, facility_id=facility_id, detail={"label": bed.label})
+    _capacity_changed(facility_id)

@@ -22,6 +22,14 @@ from shelter.residents.models import Resident
 from shelter.stays.models import BedAssignment, BedHold, DischargeOutcome, Stay
 
 
+def _capacity_changed(*facility_ids: int) -> None:
+    """Free beds changed in these facilities: capacity rules are evaluated in this same transaction."""
+    from shelter.alerts import service as alerts
+
+    for facility_id in dict.fromkeys(facility_ids):
+        alerts.evaluate_facility(facility_id)
+
+
 class StayError(Exception):
     """Base of the domain errors raised here; ``code`` is stable for the API."""
 
@@ -232,6 +240,7 @@ def admit(resident: Resident, bed: Bed | None, *, by, override_reason: str | Non
     _insert_assignment(stay, bed)
     audit.record("stay.admitted", actor=by, target=stay, facility_id=stay.facility_id,
                  detail={"resident_id": resident.id, "bed_id": bed.id})
+    _capacity_changed(stay.facility_id)
     if problems:
         audit.record("stay.room_rules_overridden", actor=by, target=stay, facility_id=stay.facility_id,
                      detail={"problems": problems, "bed_id": bed.id})
@@ -277,6 +286,7 @@ def transfer(stay: Stay, bed: Bed, *, by, override_reason: str | None = None) ->
     _insert_assignment(new_stay, target)
     audit.record("stay.transferred", actor=by, target=new_stay, facility_id=new_stay.facility_id,
                  detail={"from_stay_id": stay.id, "from_bed_id": old.bed_id if old else None, "bed_id": target.id})
+    _capacity_changed(stay.facility_id, new_stay.facility_id)
     if problems:
         audit.record("stay.room_rules_overridden", actor=by, target=new_stay, facility_id=new_stay.facility_id,
                      detail={"problems": problems, "bed_id": target.id})
@@ -305,6 +315,11 @@ def discharge(stay: Stay, *, outcome: str, note: str = "", by, at: datetime | No
     _close(stay, at=at, by_id=by.id, outcome=outcome, note=note.strip())
     audit.record("stay.discharged", actor=by, target=stay, facility_id=stay.facility_id,
                  detail={"outcome": outcome})
+    if outcome in (DischargeOutcome.REUNIFIED, DischargeOutcome.RETURNED_HOME_REGION):
+        from shelter.followups import service as followups
+
+        followups.schedule_after_discharge(stay, by=by)
+    _capacity_changed(stay.facility_id)
     return stay
 
 
@@ -316,6 +331,9 @@ def _close(stay: Stay, *, at: datetime, by_id: int, outcome: str, note: str = ""
         stay.discharge_outcome = outcome
         stay.discharge_note = note
     db.session.flush()
+    from shelter.programmes import service as programmes
+
+    programmes.end_enrolments_for_stay(stay, by_id=by_id, reason=outcome)
 
 
 def place_hold(bed: Bed, *, by, reason: str, hours: int = 24) -> BedHold:
@@ -335,6 +353,7 @@ def place_hold(bed: Bed, *, by, reason: str, hours: int = 24) -> BedHold:
         raise BedNotAvailable() from None
     audit.record("bed.held", actor=by, target=hold, facility_id=bed.room.facility_id,
                  detail={"bed_id": bed.id, "hours": hours})
+    _capacity_changed(bed.room.facility_id)
     return hold
 
 
@@ -344,3 +363,4 @@ def release_hold(hold: BedHold, *, by) -> None:
     hold.released_at = utcnow()
     hold.release_reason = "cancelled"
     audit.record("bed.hold_released", actor=by, target=hold, detail={"bed_id": hold.bed_id})
+    _capacity_changed(hold.bed.room.facility_id)

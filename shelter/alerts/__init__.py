@@ -1,0 +1,1 @@
+"""Capacity rules per facility and the alerts they raise, with hysteresis."""

@@ -1,0 +1,1 @@
+"""Assessments (asesmen) of a stay and case notes."""

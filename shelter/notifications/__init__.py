@@ -1,0 +1,1 @@
+"""SMS: the outbox every message goes through, the gateways (console, Twilio) and Twilio's status webhook."""

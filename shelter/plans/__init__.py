@@ -1,0 +1,1 @@
+"""Rehabilitation plans: goals (ATENSI domains), reviews, approval and print."""

@@ -1,0 +1,1 @@
+"""Skills programmes: catalogue, sessions, enrolment with waitlist, attendance, completion."""

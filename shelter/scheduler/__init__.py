@@ -1,0 +1,1 @@
+"""The scheduler process: fixed idempotent jobs, one process at a time (advisory/file lock)."""
