@@ -1,4 +1,4 @@
-"""SMS outbox and the users' SMS opt-out
+"""SMS outbox, the users' SMS opt-out and the caseworker of a stay
 
 Revision ID: 0005_outbox
 Revises: 0004_open_stays_index
@@ -18,6 +18,11 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sms_opt_out', sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table('stays', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('caseworker_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_stays_caseworker_id'), ['caseworker_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_stays_caseworker_id_users'), 'users', ['caseworker_id'], ['id'],
+                                    ondelete='SET NULL')
     op.create_table(
         'outbound_messages',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -49,5 +54,9 @@ def upgrade():
 
 def downgrade():
     op.drop_table('outbound_messages')
+    with op.batch_alter_table('stays', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_stays_caseworker_id_users'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_stays_caseworker_id'))
+        batch_op.drop_column('caseworker_id')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('sms_opt_out')

@@ -33,3 +33,13 @@ def enqueue(*, to: str, body: str, dedupe_key: str, purpose: str, user_id: int |
     except IntegrityError:
         return None
     return message
+
+
+def sms_recipient(user) -> str | None:
+    """The number to text this user at, or None: inactive, no phone, or opted out of SMS.
+
+    Whatever an SMS says also shows in the app, so a user without SMS misses nothing.
+    """
+    if user is None or not user.active or user.sms_opt_out or not user.phone:
+        return None
+    return user.phone

@@ -55,6 +55,8 @@ class Stay(db.Model):
     discharged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     discharge_outcome: Mapped[str | None] = mapped_column(sa.String(32))
     discharge_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The pekerja sosial responsible for this stay (assessments, plan, follow-ups after discharge).
+    caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # The stay this one continues (a transfer to another facility closes one stay and opens the next).
     previous_stay_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stays.id", ondelete="SET NULL"))
 

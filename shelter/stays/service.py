@@ -364,3 +364,40 @@ def release_hold(hold: BedHold, *, by) -> None:
     hold.release_reason = "cancelled"
     audit.record("bed.hold_released", actor=by, target=hold, detail={"bed_id": hold.bed_id})
     _capacity_changed(hold.bed.room.facility_id)
+
+
+class NotACaseworker(StayError):
+    """Only an active caseworker of the stay's facility can be responsible for it."""
+
+    code = "not_a_caseworker"
+
+
+def caseworkers_of(facility_id: int) -> list:
+    """Active caseworkers who work in this facility, by name: the choices for a stay's caseworker."""
+    from shelter.auth.models import Role, User, UserRole, user_facilities
+
+    return list(db.session.scalars(
+        sa.select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(user_facilities, user_facilities.c.user_id == User.id)
+        .where(UserRole.role == Role.CASEWORKER.value, user_facilities.c.facility_id == facility_id,
+               User.active.is_(True))
+        .order_by(User.full_name)
+    ))
+
+
+def assign_caseworker(stay: Stay, caseworker, *, by) -> bool:
+    """Make ``caseworker`` (a User, or None to clear) responsible for an open stay; False if unchanged."""
+    if not stay.is_open:
+        raise StayClosed()
+    new_id = caseworker.id if caseworker is not None else None
+    if new_id is not None and new_id not in {u.id for u in caseworkers_of(stay.facility_id)}:
+        raise NotACaseworker()
+    if stay.caseworker_id == new_id:
+        return False
+    previous = stay.caseworker_id
+    stay.caseworker_id = new_id
+    db.session.flush()
+    audit.record("stay.caseworker_assigned", actor=by, target=stay, facility_id=stay.facility_id,
+                 detail={"caseworker_id": new_id, "previous_id": previous})
+    return True
