@@ -1,0 +1,1 @@
+"""Worklists: what each caseworker (and, across their facilities, each case manager) has to do."""
