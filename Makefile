@@ -35,12 +35,13 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel update -i shelter/translations/messages.pot -d shelter/translations --no-fuzzy-matching
 
 run: export SHELTER_ENV ?= development
+run: export SCHEDULER_IN_PROCESS ?= true
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
 	@test -f instance/demo-credentials.txt && echo "Demo logins (role email password) are in instance/demo-credentials.txt" || true
 	@echo "Shelter is at http://127.0.0.1:$(PORT)/ — stop with Ctrl-C."
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask scheduler dev-server --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) $(TEST_STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
