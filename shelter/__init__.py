@@ -94,13 +94,14 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.assessments.views import bp as assessments_bp
     from shelter.plans.views import bp as plans_bp
     from shelter.programmes.views import bp as programmes_bp
+    from shelter.worklists.views import bp as worklists_bp
     # The API's feature modules add their routes to the API blueprint before it is registered.
     from shelter.api import assessments as _api_assessments, plans as _api_plans  # noqa: F401
     from shelter.api import programmes as _api_programmes  # noqa: F401
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
                stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,
-               programmes_bp):
+               programmes_bp, worklists_bp):
         app.register_blueprint(bp)
 
 
