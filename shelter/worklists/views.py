@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 
 from shelter.access import get_facility_or_404
 from shelter.auth.models import Role, User
@@ -55,7 +55,8 @@ class CaseworkerPanel:
 
 def _form(stay: Stay, caseworkers, *, formdata=None) -> CaseworkerForm:
     form = CaseworkerForm(formdata=formdata, prefix="cw")
-    form.caseworker.choices = [("", _("Nobody yet"))] + [(str(u.id), u.full_name) for u in caseworkers]
+    form.caseworker.choices = [SelectChoice("", _("Nobody yet"))] + [SelectChoice(str(u.id), u.full_name)
+                                                                     for u in caseworkers]
     if formdata is None:
         form.caseworker.data = str(stay.caseworker_id) if stay.caseworker_id else ""
     return form
