@@ -63,7 +63,7 @@ class CapacityRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    facility = relationship("Facility", lazy="joined")
+    facility = relationship("Facility")
     recipients = relationship("User", secondary=capacity_rule_recipients, lazy="selectin",
                               order_by="User.full_name")
 
