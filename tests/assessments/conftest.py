@@ -55,3 +55,15 @@ def world(make_facility, make_user, make_resident, make_stay) -> World:
     resident = make_resident(facility)
     stay = make_stay(resident, facility, caseworker=caseworker)
     return World(facility, other, caseworker, colleague, case_manager, intake, outsider, resident, stay)
+
+
+@pytest.fixture
+def api_as(app):
+    """``api_as(user)``: an API client with a token of that user; every answer is checked against the
+    OpenAPI document (declared status, body valid against its schema)."""
+    from tests.api.conftest import Api, token_for
+
+    def make(user):
+        return Api(app, token_for(user))
+
+    return make
