@@ -31,6 +31,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy.orm import joinedload
 
 from shelter.alerts.models import AlertKind, CapacityAlert, CapacityRule, RULE_CATEGORIES, capacity_rule_recipients
 from shelter.audit import service as audit
@@ -304,7 +305,8 @@ def set_rule_active(rule: CapacityRule, active: bool, *, by) -> bool:
 
 def low_rules(facility_ids=None) -> list[CapacityRule]:
     """Active rules that are low now (facility ids None = all), for the in-app banner. One statement."""
-    query = (sa.select(CapacityRule).where(CapacityRule.active.is_(True), CapacityRule.is_low.is_(True))
+    query = (sa.select(CapacityRule).options(joinedload(CapacityRule.facility))
+             .where(CapacityRule.active.is_(True), CapacityRule.is_low.is_(True))
              .order_by(CapacityRule.state_changed_at.desc(), CapacityRule.id))
     if facility_ids is not None:
         query = query.where(CapacityRule.facility_id.in_(list(facility_ids)))

@@ -1,0 +1,61 @@
+"""The capacity rule form: the rules live here once; the create and edit views reuse it."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
+
+from shelter.admin.forms import CheckboxListField
+from shelter.alerts.models import RULE_CATEGORIES
+from shelter.alerts.service import MAX_FREE_BEDS_LIMIT
+
+
+class RuleForm(FlaskForm):
+    category = SelectField(_l("Beds counted"), validate_choice=True)
+    max_free_beds = IntegerField(
+        _l("Alert when free beds are at most"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_FREE_BEDS_LIMIT,
+                                            message=_l("Enter a number from %(min)d to %(max)d."))],
+        invalid_value_message=_l("Enter a whole number, for example 2."),
+        description=_l("Leave empty to use only the occupancy."),
+    )
+    min_occupancy_percent = IntegerField(
+        _l("Alert when occupancy is at least (%)"),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("Enter a number from %(min)d to %(max)d."))],
+        invalid_value_message=_l("Enter a whole number, for example 90."),
+        description=_l("Held beds count as taken. Leave empty to use only free beds."),
+    )
+    recipients = CheckboxListField(_l("Who gets the SMS"), coerce=int)
+    notify_recovery = BooleanField(_l("Also send an SMS when it is back to normal"))
+
+    def set_choices(self, candidates, category_label) -> None:
+        self.category.choices = [("", _l("All beds"))] + [(c, category_label(c)) for c in RULE_CATEGORIES]
+        self.recipients.choices = [(u.id, u.full_name) for u in candidates]
+        self.recipient_users = {u.id: u for u in candidates}  # for the template's "no SMS" notes
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.max_free_beds.data is None and self.min_occupancy_percent.data is None:
+            message = _l("Enter at least one threshold: free beds or occupancy.")
+            self.max_free_beds.errors = [*self.max_free_beds.errors, message]
+            ok = False
+        return ok
+
+    def values(self) -> dict:
+        return dict(category=self.category.data or None, max_free_beds=self.max_free_beds.data,
+                    min_occupancy_percent=self.min_occupancy_percent.data,
+                    recipient_ids=list(self.recipients.data or []), notify_recovery=bool(self.notify_recovery.data))
+
+
+def rule_form(candidates, category_label, *, rule=None, formdata=None) -> RuleForm:
+    if rule is not None and formdata is None:
+        form = RuleForm(formdata=None, data=dict(
+            category=rule.category or "", max_free_beds=rule.max_free_beds,
+            min_occupancy_percent=rule.min_occupancy_percent, recipients=[u.id for u in rule.recipients],
+            notify_recovery=rule.notify_recovery))
+    else:
+        form = RuleForm(formdata=formdata) if formdata is not None else RuleForm()
+    form.set_choices(candidates, category_label)
+    return form
