@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import Optional
 
 from shelter.access import MAX_ID
@@ -49,18 +50,22 @@ def apply_problems(form, problems: dict[str, str]) -> None:
             target.errors = [*target.errors, message_for(name, code)]
 
 
-def _blank_first(table) -> list[tuple[str, str]]:
-    return [("", _l("— choose —"))] + list(table.items())
+def options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _blank_first(table) -> list[SelectChoice]:
+    return options([("", _l("— choose —"))] + list(table.items()))
 
 
 class RecordForm(FlaskForm):
     """Recording one follow-up. Prefixed with the follow-up's id, so several on a page keep their ids apart."""
 
-    status = RadioField(_l("Result"), choices=[("done", _l("Done")), ("missed", _l("Missed (could not reach)"))],
+    status = RadioField(_l("Result"), choices=options([("done", _l("Done")), ("missed", _l("Missed (could not reach)"))]),
                         validate_choice=False)
     done_on = DateField(_l("Date"), validators=[Optional()], invalid_value_message=_l("Enter a valid date."))
     method = SelectField(_l("Method"), choices=_blank_first(labels.METHODS), validate_choice=False)
-    outcome = RadioField(_l("Outcome"), choices=list(labels.OUTCOMES.items()), validate_choice=False)
+    outcome = RadioField(_l("Outcome"), choices=options(labels.OUTCOMES.items()), validate_choice=False)
     notes = TextAreaField(_l("Notes"), filters=[strip])
     view = HiddenField()
 
@@ -89,19 +94,19 @@ class FilterForm(FlaskForm):
 
     facility = SelectField(_l("Facility"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False,
-                         choices=[("", _l("All")), ("open", _l("Open")), ("overdue", _l("Overdue")),
-                                  ("done", _l("Done")), ("missed", _l("Missed"))])
+                         choices=options([("", _l("All")), ("open", _l("Open")), ("overdue", _l("Overdue")),
+                                          ("done", _l("Done")), ("missed", _l("Missed"))]))
     outcome = SelectField(_l("Outcome"), validate_choice=False,
-                          choices=[("", _l("All"))] + list(labels.OUTCOMES.items()))
+                          choices=options([("", _l("All"))] + list(labels.OUTCOMES.items())))
     caseworker = SelectField(_l("Caseworker"), validate_choice=False)
     flagged = SelectField(_l("Flags"), validate_choice=False,
-                          choices=[("", _l("All")), ("waiting", _l("Flagged, awaiting review")),
-                                   ("all", _l("Flagged (all)"))])
+                          choices=options([("", _l("All")), ("waiting", _l("Flagged, awaiting review")),
+                                           ("all", _l("Flagged (all)"))]))
 
     def set_choices(self, facilities, caseworkers) -> None:
-        self.facility.choices = [("", _l("All my facilities"))] + [(str(i), n) for i, n in facilities]
-        self.caseworker.choices = ([("", _l("All")), ("none", _l("Not assigned"))]
-                                   + [(str(i), n) for i, n in caseworkers])
+        self.facility.choices = options([("", _l("All my facilities"))] + [(str(i), n) for i, n in facilities])
+        self.caseworker.choices = options([("", _l("All")), ("none", _l("Not assigned"))]
+                                          + [(str(i), n) for i, n in caseworkers])
 
     def filters(self):
         """The chosen filters; a value that is not among the choices is ignored (never a 500)."""
@@ -109,7 +114,7 @@ class FilterForm(FlaskForm):
 
         def chosen(field_):
             value = field_.data or ""
-            return value if value in {str(v) for v, _label in field_.choices} and value else None
+            return value if value and value in {str(c.value) for c in field_.choices} else None
 
         facility = chosen(self.facility)
         return Filters(facility_id=int(facility) if facility else None, status=chosen(self.status),
@@ -124,7 +129,7 @@ class FilterForm(FlaskForm):
 class StepForm(FlaskForm):
     offset_days = IntegerField(_l("Days after discharge"), validators=[Optional()],
                                invalid_value_message=_l("Enter a whole number of days."))
-    method = SelectField(_l("Planned method"), choices=list(labels.METHODS.items()), validate_choice=False)
+    method = SelectField(_l("Planned method"), choices=options(labels.METHODS.items()), validate_choice=False)
 
 
 class PlanForm(FlaskForm):
@@ -137,9 +142,9 @@ class PlanForm(FlaskForm):
     version = HiddenField()
 
     def set_contacts(self, contacts) -> None:
-        self.family_contact_id.choices = [("", _l("— none, described below —"))] + [
+        self.family_contact_id.choices = options([("", _l("— none, described below —"))] + [
             (str(c.id), f"{c.name} ({c.relationship_to_resident})" if c.relationship_to_resident else c.name)
-            for c in contacts]
+            for c in contacts])
 
     def to_input(self) -> service.PlanInput:
         raw = self.family_contact_id.data or ""

@@ -60,7 +60,7 @@ def render_item(followup, *, view: str, form=None, status: int = 200):
     context = item_context([followup], view=view)
     if form is not None:
         context["record_forms"][followup.id] = form
-    html = render_template("followups/_item.html", f=followup, **context)
+    html = render_template("followups/_item.html", f=followup, **context).strip()
     return make_response(html + flash_oob(), status)
 
 
