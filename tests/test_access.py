@@ -15,6 +15,7 @@ EXPECTED_PUBLIC_ENDPOINTS = {
     "auth.login",          # the way in
     "health.healthz",      # load balancers and monitoring
     "i18n.set_language",   # the login page offers the language switch
+    "notifications.twilio_status",  # Twilio's delivery reports: no login, X-Twilio-Signature checked (403)
     "static",              # CSS, JS, vendored htmx
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

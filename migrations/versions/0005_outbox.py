@@ -39,9 +39,13 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('updated_at', sa.DateTime(), nullable=False),
         sa.Column('sent_at', sa.DateTime(), nullable=True),
+        sa.Column('resend_of_id', sa.Integer(), nullable=True),
         sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'unknown')",
                            name=op.f('ck_outbound_messages_status_allowed')),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_outbound_messages_user_id_users'),
+                                ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['resend_of_id'], ['outbound_messages.id'],
+                                name=op.f('fk_outbound_messages_resend_of_id_outbound_messages'),
                                 ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_messages')),
         sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbound_messages_dedupe_key')),
@@ -50,6 +54,7 @@ def upgrade():
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outbound_messages_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_messages_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_messages_resend_of_id'), ['resend_of_id'], unique=False)
 
 
 def downgrade():

@@ -19,6 +19,19 @@ class MessageStatus(enum.StrEnum):
     UNKNOWN = "unknown"  # the provider may or may not have it: never resent automatically
 
 
+# How far along a message is. A status callback only ever moves a message to a higher rank, so a
+# late or repeated callback changes nothing. ``unknown`` sits where ``sending`` does: the provider
+# may tell us later what became of it. ``failed`` and ``delivered`` are final.
+STATUS_RANK = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.UNKNOWN: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.FAILED: 3,
+}
+
+
 class OutboundMessage(db.Model):
     """One SMS. Written in the transaction of the action that caused it; delivered by the scheduler.
 
@@ -49,3 +62,7 @@ class OutboundMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A resend by hand is a new row (its own dedupe key, provider id and callbacks) pointing here.
+    resend_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("outbound_messages.id", ondelete="SET NULL"), index=True
+    )
