@@ -209,3 +209,25 @@ def test_the_attendance_page_issues_the_same_statements_for_few_and_many(app, cl
     for _ in range(12):
         service.enrol(programme, make_stay().resident, by=caseworker)
     assert statements() == few
+
+
+def test_demo_data_has_two_programmes_with_residents_and_attendance(app, client, login_as):
+    from shelter import demo
+    from shelter.auth.models import User
+
+    credentials = {role: (email, password) for role, email, password in demo.load()}
+    db.session.commit()
+    rows = queries_rows()
+    assert sorted(r.programme.name for r in rows) == ["Menjahit (demo)", "Tata Boga (demo)"]
+    assert all(r.programme.sessions for r in rows) and all(r.enrolled > 0 for r in rows)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) > 0
+    email, password = credentials["caseworker"]
+    login_as(db.session.scalar(sa.select(User).where(User.email == email)), password)
+    for row in rows:
+        assert client.get(f"/programmes/{row.programme.id}").status_code == 200
+
+
+def queries_rows():
+    from shelter.programmes import queries
+
+    return queries.programme_rows(None)
