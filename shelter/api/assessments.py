@@ -116,8 +116,8 @@ def assessments_list(stay_id: int):
 @bp.post("/stays/<id:stay_id>/assessments")
 @roles_required(*service.WRITE_ROLES)
 def assessment_create(stay_id: int):
+    stay = stay_or_404(stay_id, write=True)  # scope first: outside it, a 404 whatever the body
     body = json_body("AssessmentCreate")
-    stay = stay_or_404(stay_id, write=True)
     data = service.AssessmentInput(assessed_on=parse_date(body["assessed_on"]), risk_level=body["risk_level"],
                                    recommendation=body["recommendation"], findings=dict(body["findings"]))
     assessment = _commit(lambda: service.record_assessment(stay, data, by=current_user))
@@ -135,8 +135,8 @@ def assessment_get(assessment_id: int):
 @bp.get("/stays/<id:stay_id>/case-notes")
 @roles_required(*service.READ_ROLES)
 def case_notes_list(stay_id: int):
-    page = page_number()
     stay = stay_or_404(stay_id)
+    page = page_number()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(CaseNote).where(CaseNote.stay_id == stay.id))
     notes = list(db.session.scalars(
         sa.select(CaseNote).where(CaseNote.stay_id == stay.id).order_by(CaseNote.noted_on.desc(), CaseNote.id.desc())
@@ -149,8 +149,8 @@ def case_notes_list(stay_id: int):
 @bp.post("/stays/<id:stay_id>/case-notes")
 @roles_required(*service.WRITE_ROLES)
 def case_note_create(stay_id: int):
-    body = json_body("CaseNoteCreate")
     stay = stay_or_404(stay_id, write=True)
+    body = json_body("CaseNoteCreate")
     data = service.NoteInput(noted_on=parse_date(body["noted_on"]), kind=body["kind"], body=body["body"],
                              corrects_id=body.get("corrects_id"))
     note = _commit(lambda: service.add_note(stay, data, by=current_user))
@@ -160,8 +160,8 @@ def case_note_create(stay_id: int):
 @bp.patch("/case-notes/<id:note_id>")
 @roles_required(*service.WRITE_ROLES)
 def case_note_edit(note_id: int):
-    body = json_body("CaseNoteEdit")
     note, stay = note_or_404(note_id, write=True)
+    body = json_body("CaseNoteEdit")
     note = service.lock_note(note.id)
     data = service.NoteInput(
         noted_on=parse_date(body["noted_on"]) if "noted_on" in body else note.noted_on,
