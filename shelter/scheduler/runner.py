@@ -14,28 +14,27 @@ server, what ``make run`` does). It loops:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
 import threading
 from datetime import datetime, timezone
 from typing import Mapping
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from shelter.scheduler.jobs import JOB_NAMES, JOBS, run_job
-from shelter.scheduler.lock import SchedulerLock, lock_for
+from shelter.scheduler.lock import lock_for
 
 log = logging.getLogger("shelter.scheduler")
 
 LOCK_RETRY_SECONDS = 5.0
 IDLE_MESSAGE = "another scheduler is active"
-
-
-class _Stop(BaseException):
-    """Raised in the main thread by SIGTERM/SIGINT; unwinds to the cleanup (like KeyboardInterrupt)."""
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -47,123 +46,176 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def run_scheduler(app: Flask, *, intervals: Mapping[str, float] | None = None,
-                  lock_retry_seconds: float = LOCK_RETRY_SECONDS, stop: threading.Event | None = None) -> None:
-    """Run the jobs until stopped (blocks). Idles, retrying, while another scheduler holds the lock.
+                  lock_retry_seconds: float = LOCK_RETRY_SECONDS) -> None:
+    """Run the jobs until SIGTERM or SIGINT (blocks; call it in the main thread).
 
-    In the main thread SIGTERM and SIGINT stop it; in another thread (the development server)
-    setting ``stop`` does. ``intervals`` overrides jobs' intervals in seconds, by job name (tests
-    use short ones); ``lock_retry_seconds`` is how often an idle scheduler retries the lock and a
-    running one checks it still holds it.
+    Idles, retrying the lock, while another scheduler holds it. ``intervals`` overrides jobs'
+    intervals in seconds, by job name (tests use short ones); ``lock_retry_seconds`` is how often an
+    idle scheduler retries the lock and a running one checks it still holds it.
     """
-    intervals = dict(intervals or {})
-    unknown = set(intervals) - set(JOB_NAMES)
-    if unknown:
-        raise ValueError(f"unknown scheduler jobs: {', '.join(sorted(unknown))}")
-    stop = stop or threading.Event()
-    lock = lock_for(app.config["SHELTER"].database_url)
-    restore_signals = _stop_on_signals() if threading.current_thread() is threading.main_thread() else None
-    try:
-        while not stop.is_set() and _wait_for_lock(lock, stop, lock_retry_seconds):
+    runner = SchedulerRunner(app, intervals=intervals, lock_retry_seconds=lock_retry_seconds)
+    with _stop_on_signals(runner):
+        runner.run()
+
+
+def start_in_thread(app: Flask, **kwargs) -> "SchedulerRunner":
+    """The development server's in-process scheduler: the same runner in a daemon thread.
+
+    That is what APScheduler's BackgroundScheduler is (the blocking loop in a daemon thread), with
+    the same lock around it: a ``flask scheduler run`` started beside it idles, and so does a second
+    development server. ``.stop()`` on the result stops it.
+    """
+    runner = SchedulerRunner(app, **kwargs)
+    threading.Thread(target=runner.run, name="shelter-scheduler", daemon=True).start()
+    return runner
+
+
+class SchedulerRunner:
+    def __init__(self, app: Flask, *, intervals: Mapping[str, float] | None = None,
+                 lock_retry_seconds: float = LOCK_RETRY_SECONDS):
+        self.app = app
+        self.intervals = dict(intervals or {})
+        unknown = set(self.intervals) - set(JOB_NAMES)
+        if unknown:
+            raise ValueError(f"unknown scheduler jobs: {', '.join(sorted(unknown))}")
+        self.lock_retry_seconds = lock_retry_seconds
+        self.lock = lock_for(app.config["SHELTER"].database_url)
+        self._stop = threading.Event()
+        self._guard = threading.Lock()
+        self._scheduler: BlockingScheduler | None = None
+
+    def run(self) -> None:
+        """Take the lock (or idle until it can), run the jobs; again if the lock is lost; until stopped."""
+        try:
+            while not self._stop.is_set() and self._wait_for_lock():
+                try:
+                    self._run_while_locked()
+                finally:
+                    self.lock.release()
+        finally:
+            log.info("scheduler stopped")
+
+    def stop(self) -> None:
+        """From any thread: start nothing new; ``run`` returns once a running job has finished."""
+        self._stop.set()
+        with self._guard:
+            scheduler = self._scheduler
+        if scheduler is not None:
+            _shutdown(scheduler)
+
+    def _wait_for_lock(self) -> bool:
+        idle_logged = unreachable_logged = False
+        while not self._stop.is_set():
             try:
-                _run_while_locked(app, lock, stop, intervals, lock_retry_seconds)
-            finally:
-                lock.release()
-    except _Stop:
+                acquired = self.lock.try_acquire()
+            except Exception as error:  # the database is down or unreachable: keep trying
+                if not unreachable_logged:
+                    log.warning("scheduler cannot take its %s (%s); retrying every %gs",
+                                self.lock.description, type(error).__name__, self.lock_retry_seconds)
+                    unreachable_logged = True
+            else:
+                if acquired:
+                    if idle_logged:
+                        log.info("the other scheduler is gone: this one takes over")
+                    return True
+                if not idle_logged:
+                    log.warning("%s (the %s is taken): this one idles and retries every %gs",
+                                IDLE_MESSAGE, self.lock.description, self.lock_retry_seconds)
+                    idle_logged = True
+            self._stop.wait(self.lock_retry_seconds)
+        return False
+
+    def _run_while_locked(self) -> None:
+        executor = ThreadPoolExecutor(max_workers=len(JOBS) + 1)
+        scheduler = BlockingScheduler(
+            timezone=timezone.utc,
+            executors={"default": executor},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        now = datetime.now(timezone.utc)
+        for job in JOBS:
+            scheduler.add_job(
+                run_job, IntervalTrigger(seconds=self._interval(job), timezone=timezone.utc),
+                args=(self.app, job), id=job.name, name=job.name, misfire_grace_time=job.misfire_grace_seconds,
+                next_run_time=now,  # once at start: whatever fell due while no scheduler ran
+            )
+
+        def watch() -> None:
+            if self._stop.is_set():  # stop() came before this scheduler was registered
+                _shutdown(scheduler)
+            elif not self.lock.still_held():
+                log.error("scheduler lost its %s: stopping the jobs until it can take it again",
+                          self.lock.description)
+                _shutdown(scheduler)
+
+        scheduler.add_job(watch, IntervalTrigger(seconds=self.lock_retry_seconds, timezone=timezone.utc),
+                          id="watch_lock", name="watch_lock", misfire_grace_time=None, next_run_time=now)
+        with self._guard:
+            self._scheduler = scheduler
+        log.info("scheduler started (%s taken): %s", self.lock.description,
+                 ", ".join(f"{job.name} every {self._interval(job):g}s" for job in JOBS))
+        try:
+            scheduler.start()  # returns after _shutdown, from stop() or watch()
+        finally:
+            with self._guard:
+                self._scheduler = None
+            _shutdown(scheduler)
+            executor.shutdown(wait=True)  # a running job ends (commits or rolls back) before the lock goes
+
+    def _interval(self, job) -> float:
+        return self.intervals.get(job.name, job.interval_seconds)
+
+
+def _shutdown(scheduler: BlockingScheduler) -> None:
+    """Thread-safe and idempotent: the loop ends, nothing new is submitted, running jobs go on."""
+    try:
+        scheduler.shutdown(wait=False)
+    except SchedulerNotRunningError:
         pass
-    finally:
-        if restore_signals:
-            restore_signals()
-    log.info("scheduler stopped")
 
 
-def _stop_on_signals():
+@contextlib.contextmanager
+def _stop_on_signals(runner: SchedulerRunner):
+    """SIGTERM and SIGINT stop the runner.
+
+    The handler only writes the signal's number to a pipe: a handler runs in the main thread
+    between any two bytecodes, possibly inside APScheduler's loop or holding a lock, so raising
+    there (the KeyboardInterrupt way) can be swallowed and taking a lock can deadlock. A small
+    thread reads the pipe and calls ``runner.stop()``. After the first signal a second one gets the
+    default action: it ends the process at once (the lock is let go by the OS or the database).
+    """
     signals = (signal.SIGTERM, signal.SIGINT)
-    previous = {number: signal.getsignal(number) for number in signals}
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
 
     def handler(number, _frame):
-        # Once: a second signal during the cleanup gets the default action (ends the process; the
-        # operating system and the database release the lock anyway).
         for each in signals:
             signal.signal(each, signal.SIG_DFL)
-        log.info("scheduler stopping (%s): letting a running job finish", signal.Signals(number).name)
-        raise _Stop()
+        try:
+            os.write(write_end, bytes([number]))
+        except OSError:
+            pass
 
+    def relay():
+        data = os.read(read_end, 1)
+        if data and data[0]:
+            log.info("scheduler stopping (%s): a running job finishes first", signal.Signals(data[0]).name)
+            runner.stop()
+
+    previous = {number: signal.getsignal(number) for number in signals}
+    relay_thread = threading.Thread(target=relay, name="shelter-scheduler-signals", daemon=True)
+    relay_thread.start()
     for number in signals:
         signal.signal(number, handler)
-
-    def restore():
+    try:
+        yield
+    finally:
         for number, action in previous.items():
             signal.signal(number, action)
-
-    return restore
-
-
-def _wait_for_lock(lock: SchedulerLock, stop: threading.Event, retry_seconds: float) -> bool:
-    idle_logged = unreachable_logged = False
-    while not stop.is_set():
         try:
-            acquired = lock.try_acquire()
-        except Exception as error:  # the database is down or unreachable: keep trying
-            if not unreachable_logged:
-                log.warning("scheduler cannot take its %s (%s); retrying every %gs",
-                            lock.description, type(error).__name__, retry_seconds)
-                unreachable_logged = True
-        else:
-            if acquired:
-                if idle_logged:
-                    log.info("the other scheduler is gone: this one takes over")
-                return True
-            if not idle_logged:
-                log.warning("%s (the %s is taken): this one idles and retries every %gs",
-                            IDLE_MESSAGE, lock.description, retry_seconds)
-                idle_logged = True
-        stop.wait(retry_seconds)
-    return False
-
-
-def _run_while_locked(app: Flask, lock: SchedulerLock, stop: threading.Event, intervals: Mapping[str, float],
-                      check_seconds: float) -> None:
-    executor = ThreadPoolExecutor(max_workers=len(JOBS) + 1)
-    scheduler = BlockingScheduler(
-        timezone=timezone.utc,
-        executors={"default": executor},
-        job_defaults={"coalesce": True, "max_instances": 1},
-    )
-    now = datetime.now(timezone.utc)
-    for job in JOBS:
-        scheduler.add_job(
-            run_job, IntervalTrigger(seconds=intervals.get(job.name, job.interval_seconds), timezone=timezone.utc),
-            args=(app, job), id=job.name, name=job.name, misfire_grace_time=job.misfire_grace_seconds,
-            next_run_time=now,  # once at start: whatever fell due while no scheduler ran
-        )
-
-    def watch() -> None:
-        if stop.is_set():
-            scheduler.shutdown(wait=False)
-        elif not lock.still_held():
-            log.error("scheduler lost its %s: stopping the jobs until it can take it again", lock.description)
-            scheduler.shutdown(wait=False)
-
-    scheduler.add_job(watch, IntervalTrigger(seconds=check_seconds, timezone=timezone.utc), id="watch_lock",
-                      name="watch_lock", misfire_grace_time=None)
-    log.info("scheduler started (%s taken): %s", lock.description, ", ".join(
-        f"{job.name} every {intervals.get(job.name, job.interval_seconds):g}s" for job in JOBS))
-    try:
-        scheduler.start()
-    finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        executor.shutdown(wait=True)  # a running job ends (commits or rolls back) before the lock goes
-
-
-def start_in_thread(app: Flask, **kwargs) -> tuple[threading.Thread, threading.Event]:
-    """The development server's in-process scheduler: ``run_scheduler`` in a daemon thread.
-
-    Same jobs, same lock: a ``flask scheduler run`` started beside it idles, and so does a second
-    development server. Returns the thread and the event that stops it.
-    """
-    stop = threading.Event()
-    thread = threading.Thread(target=run_scheduler, args=(app,), kwargs={**kwargs, "stop": stop},
-                              name="shelter-scheduler", daemon=True)
-    thread.start()
-    return thread, stop
+            os.write(write_end, b"\0")  # wakes the relay if no signal came
+        except OSError:
+            pass
+        relay_thread.join(timeout=5)
+        os.close(read_end)
+        os.close(write_end)
