@@ -26,7 +26,9 @@ def _capacity_changed(*facility_ids: int) -> None:
     """Free beds changed in these facilities: capacity rules are evaluated in this same transaction."""
     from shelter.alerts import service as alerts
 
-    for facility_id in dict.fromkeys(facility_ids):
+    # Ascending ids: evaluation locks each facility's rules, and a transfer A→B racing one B→A
+    # would deadlock if each took its own order.
+    for facility_id in sorted(set(facility_ids)):
         alerts.evaluate_facility(facility_id)
 
 

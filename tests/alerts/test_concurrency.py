@@ -93,3 +93,67 @@ def test_ten_concurrent_admissions_crossing_the_threshold_alert_once(
     assert admit_all_at_once(database_url, staff_id, pairs) == ["ok", "ok"]
     assert [a.kind for a in alerts()] == ["low", "recovered", "low"]
     assert len(messages()) == 4
+
+
+def test_opposite_transfers_between_two_facilities_with_rules_do_not_deadlock(
+        app, database_url, make_room, make_bed, make_person, staff, make_resident, monkeypatch):
+    """Transfers A→B and B→A at the same moment each lock both facilities' rules: always in the same
+    order, or PostgreSQL aborts one of them as a deadlock. Each transaction pauses after its first
+    facility (a barrier), the moment that makes opposite orders collide."""
+    rooms = [make_room(sex="female", age_group="adult") for _ in range(2)]
+    facilities = [room.facility for room in rooms]
+    beds = [[make_bed(room) for _ in range(3)] for room in rooms]
+    people = [make_person(roles=("facility_manager",), facilities=facilities, phone="+6281255501104")]
+    for facility in facilities:
+        make_rule(facility, people, max_free_beds=0)
+    movers = [make_resident(f) for f in facilities]
+    staff.facilities = facilities
+    first_stays = [stays.admit(m, b[0], by=staff) for m, b in zip(movers, beds)]
+    db.session.commit()
+    jobs = [(first_stays[0].id, beds[1][1].id), (first_stays[1].id, beds[0][1].id)]
+    staff_id = staff.id
+    db.session.commit()
+
+    from shelter.alerts import service as alerts_service
+
+    original = alerts_service.evaluate_facility
+    paused = threading.local()
+    barrier = threading.Barrier(2, timeout=3)
+
+    def evaluate_then_pause(facility_id, **kwargs):
+        result = original(facility_id, **kwargs)
+        if not getattr(paused, "done", False):
+            paused.done = True
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other one is waiting for our lock: the order is safe, go on
+        return result
+
+    monkeypatch.setattr(alerts_service, "evaluate_facility", evaluate_then_pause)
+    racers = [create_app(Config.for_tests(database_url)) for _ in jobs]
+    results = []
+
+    def move(racer, stay_id, bed_id):
+        with racer.app_context():
+            from shelter.auth.models import User
+            from shelter.facilities.models import Bed
+
+            try:
+                stays.transfer(db.session.get(Stay, stay_id), db.session.get(Bed, bed_id),
+                               by=db.session.get(User, staff_id))
+                db.session.commit()
+                results.append("ok")
+            except Exception as error:  # noqa: BLE001
+                db.session.rollback()
+                results.append(f"{type(error).__name__}: {str(error)[:80]}")
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=move, args=(racer, *job)) for racer, job in zip(racers, jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == ["ok", "ok"]
