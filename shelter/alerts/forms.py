@@ -22,7 +22,7 @@ class RuleForm(FlaskForm):
         description=_l("Leave empty to use only the occupancy."),
     )
     min_occupancy_percent = IntegerField(
-        _l("Alert when occupancy is at least (%)"),
+        _l("Alert when occupancy is at least this percentage"),
         validators=[Optional(), NumberRange(min=1, max=100, message=_l("Enter a number from %(min)d to %(max)d."))],
         invalid_value_message=_l("Enter a whole number, for example 90."),
         description=_l("Held beds count as taken. Leave empty to use only free beds."),
