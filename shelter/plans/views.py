@@ -233,7 +233,8 @@ def goal_add(plan_id: int):
             plan = plan_or_404(plan_id)
             flash(_("Goal added."), "success")
             if wants_fragment():
-                return (render_template("plans/_goal_add.html", form=goal_form(plan, stay), **plan_context(plan))
+                return (render_template("plans/_goal_add.html", form=goal_form(plan, stay), keep_open=True,
+                                        **plan_context(plan))
                         + render_template("plans/_goal_list.html", oob=True, **plan_context(plan))
                         + status_oob(plan) + flash_oob())
             return redirect(url_for("plans.show", plan_id=plan.id))
