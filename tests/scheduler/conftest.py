@@ -27,6 +27,10 @@ from shelter.notifications.models import OutboundMessage
 REPO = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).parent / "flask"
 BOOT_TIMEOUT = 30
+# What the scheduler's log says (shelter.scheduler.runner).
+STARTED = "scheduler started"
+TAKES_OVER = "this one takes over"
+STOPPED = "scheduler stopped"
 FAST = {"deliver_outbox": 0.2, "send_reminders": 0.3, "expire_holds": 1, "evaluate_capacity": 1}
 
 
@@ -85,12 +89,13 @@ def scheduler_env(app) -> dict:
 
 @pytest.fixture
 def start_scheduler(app, scheduler_env, tmp_path):
-    """start_scheduler(cli=False, intervals=FAST, lock_retry=0.3, fake_twilio=None, env={}) -> SchedulerProcess"""
+    """start_scheduler(cli=False, intervals=FAST, lock_retry=0.3, fake_twilio=None, travel=None, env={})"""
     processes: list[SchedulerProcess] = []
     db.session.commit()  # the processes must see what the test body wrote
 
     def start(*, cli: bool = False, intervals: dict | None = None, lock_retry: float = 0.3,
-              fake_twilio: str | None = None, env: dict | None = None) -> SchedulerProcess:
+              fake_twilio: str | None = None, travel: str | None = None, env: dict | None = None,
+              ) -> SchedulerProcess:
         if cli:
             args = [str(FLASK), "scheduler", "run"]
         else:
@@ -99,6 +104,8 @@ def start_scheduler(app, scheduler_env, tmp_path):
                 args += ["--interval", f"{name}={seconds}"]
             if fake_twilio:
                 args += ["--fake-twilio", fake_twilio]
+            if travel:
+                args += ["--travel", travel]
         log_path = tmp_path / f"scheduler-{len(processes) + 1}.log"
         process = SchedulerProcess(args, {**scheduler_env, **(env or {})}, log_path)
         processes.append(process)

@@ -17,11 +17,7 @@ from shelter.extensions import db
 from shelter.notifications.service import enqueue
 from shelter.scheduler.lock import lock_for
 from shelter.scheduler.runner import IDLE_MESSAGE
-from tests.scheduler.conftest import statuses, wait_until
-
-STARTED = "scheduler started"
-TAKES_OVER = "this one takes over"
-STOPPED = "scheduler stopped"
+from tests.scheduler.conftest import STARTED, STOPPED, TAKES_OVER, statuses, wait_until
 
 
 def queue(count: int, prefix: str) -> None:
