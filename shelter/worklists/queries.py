@@ -55,20 +55,12 @@ def local_today() -> date:
 
 def _sources():
     """Each feature's ``worklist_items``, in a fixed order."""
-    # DEVELOPMENT ONLY: tolerate features that have not landed yet. The final version imports them directly.
-    import importlib
+    from shelter.assessments import queries as assessments
+    from shelter.plans import queries as plans
+    from shelter.programmes import queries as programmes
+    from shelter.worklists import followups
 
-    def none(**_):
-        return []
-
-    found = []
-    for name in ("shelter.assessments.queries", "shelter.plans.queries", "shelter.worklists.followups",
-                 "shelter.programmes.queries"):
-        try:
-            found.append(getattr(importlib.import_module(name), "worklist_items", none))
-        except ImportError:
-            found.append(none)
-    return found
+    return (assessments.worklist_items, plans.worklist_items, followups.worklist_items, programmes.worklist_items)
 
 
 def collect(*, facility_ids: set[int] | None, caseworker_id: int | None, today: date) -> list[WorklistItem]:
