@@ -41,12 +41,19 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
+def stale_after() -> timedelta:
+    """How long a claim may be in flight: STALE_SENDING, or longer if Twilio's timeout is longer."""
+    from flask import current_app
+
+    return max(STALE_SENDING, timedelta(seconds=3 * current_app.config["SHELTER"].twilio_timeout_seconds))
+
+
 def mark_stale_sending_unknown(now: datetime) -> int:
-    """Messages claimed more than STALE_SENDING ago and never finished: ``unknown``, not resent."""
+    """Messages claimed long ago and never finished (a crash): ``unknown``, never resent."""
     result = db.session.execute(
         sa.update(OutboundMessage)
         .where(OutboundMessage.status == MessageStatus.SENDING.value,
-               OutboundMessage.updated_at < now - STALE_SENDING)
+               OutboundMessage.updated_at < now - stale_after())
         .values(status=MessageStatus.UNKNOWN.value, last_error="interrupted", updated_at=now)
         .execution_options(synchronize_session=False)
     )
