@@ -202,7 +202,7 @@ def parse_filter(raw: str | None) -> str:
     raw = (raw or "").strip()
     if raw == UNASSIGNED:
         return raw
-    if raw.isdigit() and 0 < int(raw) < 2**31:
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31:
         return str(int(raw))
     return ""
 

@@ -125,7 +125,7 @@ def test_a_case_manager_sees_counts_per_caseworker_and_the_unassigned(login_as, 
     assert "Rina Rekaan" in mine and "Tuti Rekaan" not in mine
     unassigned = client.get("/?caseworker=none").get_data(as_text=True)
     assert "Tuti Rekaan" in unassigned and "Rina Rekaan" not in unassigned and "Tata boga" not in unassigned
-    for junk in ("abc", str(caseworker_b.id), "99999999999999", "-3"):
+    for junk in ("abc", str(caseworker_b.id), "99999999999999", "-3", "²", "\x00", "1 OR 1=1"):
         everyone = client.get("/", query_string={"caseworker": junk})
         assert everyone.status_code == 200
         assert "Rina Rekaan" in everyone.get_data(as_text=True) and "Tuti Rekaan" in everyone.get_data(as_text=True)
@@ -155,6 +155,8 @@ def test_a_long_worklist_is_paged_and_htmx_gets_the_list_alone(login_as, manager
     assert "Page 3 of 3" in html and "Penghuni 101" in html and "Penghuni 100" not in html
     assert "Penghuni 120" in client.get("/?page=999").get_data(as_text=True)  # beyond the end: the last page
     assert "Page 1 of 3" in client.get("/?page=-4").get_data(as_text=True)
+    assert "Page 1 of 3" in client.get("/?page=abc").get_data(as_text=True)
+    assert "Page 3 of 3" in client.get("/?page=99999999999999999999").get_data(as_text=True)
 
 
 def _count_rows(html: str) -> dict[str, list[str]]:
