@@ -177,6 +177,8 @@ def status_oob(plan: RehabilitationPlan) -> str:
 @read_roles
 def resident_section(resident_id: int):
     resident = get_resident_or_404(resident_id)
+    if not wants_fragment():  # the section lives in the resident page
+        return redirect(url_for("residents.show", resident_id=resident.id))
     ids = visible_facility_ids(current_user)
     entries = queries.resident_plans(resident.id, ids)
     return render_template("plans/_section.html", resident=resident, entries=entries,
@@ -249,6 +251,8 @@ def goal_add(plan_id: int):
 def goal(plan_id: int, goal_id: int):
     plan = plan_or_404(plan_id)
     goal = goal_or_404(plan, goal_id)
+    if not wants_fragment():
+        return redirect(url_for("plans.show", plan_id=plan.id, _anchor=f"goal-{goal.id}"))
     return render_template("plans/_goal.html", goal=goal, **plan_context(plan))
 
 
