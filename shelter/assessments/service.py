@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import lazyload
 
 from shelter.assessments.models import (DOMAINS, FINDING_MAX, NOTE_MAX, Assessment, CaseNote, CaseNoteRevision,
                                         NoteKind, Recommendation)
@@ -202,8 +203,9 @@ def may_edit(user, note: CaseNote, now: datetime | None = None) -> bool:
 
 def lock_note(note_id: int) -> CaseNote | None:
     """The note, locked for an edit (two edits at once run one after the other)."""
-    return db.session.scalar(sa.select(CaseNote).where(CaseNote.id == note_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(sa.select(CaseNote).where(CaseNote.id == note_id)
+                             .options(lazyload(CaseNote.author))  # PostgreSQL locks no outer join's side
+                             .with_for_update().execution_options(populate_existing=True))
 
 
 def edit_note(note: CaseNote, data: NoteInput, *, by, stay: Stay) -> bool:
