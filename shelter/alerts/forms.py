@@ -56,6 +56,7 @@ def rule_form(candidates, category_label, *, rule=None, formdata=None) -> RuleFo
             min_occupancy_percent=rule.min_occupancy_percent, recipients=[u.id for u in rule.recipients],
             notify_recovery=rule.notify_recovery))
     else:
-        form = RuleForm(formdata=formdata) if formdata is not None else RuleForm()
+        # formdata None means an empty form, even while answering a POST (the fresh form after a save).
+        form = RuleForm(formdata=formdata)
     form.set_choices(candidates, category_label)
     return form

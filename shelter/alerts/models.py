@@ -91,7 +91,7 @@ class CapacityAlert(db.Model):
     sms_count: Mapped[int] = mapped_column(default=0)  # messages queued: recipients with a phone, not opted out
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    rule: Mapped[CapacityRule] = relationship(lazy="joined")
+    rule: Mapped[CapacityRule] = relationship()
 
     def __repr__(self) -> str:
         return f"<CapacityAlert {self.id} {self.kind}>"

@@ -88,8 +88,11 @@ def facility_context(facility, *, form=None, page=1) -> dict:
     }
 
 
-def rules_fragment(facility) -> str:
-    return render_template("alerts/_rules.html", facility=facility, rules=service.rules_of(facility.id)) + flash_oob()
+def rules_fragment(facility, *, oob: bool = False) -> str:
+    """The rules table (in place, or out of band), with the low banner and flash messages out of band."""
+    return (render_template("alerts/_rules.html", facility=facility, rules=service.rules_of(facility.id), oob=oob)
+            + render_template("alerts/_low_banner.html", low=service.low_rules([facility.id]), oob=True)
+            + flash_oob())
 
 
 # --- pages ---------------------------------------------------------------------------------------------------
@@ -155,8 +158,9 @@ def create_rule(facility_id: int):
             db.session.commit()
             flash(_("Capacity rule saved."), "success")
             if wants_fragment():
-                return rules_fragment(facility) + render_template(
-                    "alerts/_rule_form.html", facility=facility, form=new_form(facility), oob=True)
+                # The form is the target: a fresh one replaces it; the rules table updates out of band.
+                return render_template("alerts/_rule_form.html", facility=facility,
+                                       form=new_form(facility)) + rules_fragment(facility, oob=True)
             return redirect(url_for("alerts.facility", facility_id=facility.id))
     if wants_fragment():
         return render_template("alerts/_rule_form.html", facility=facility, form=form), error_status()

@@ -28,7 +28,10 @@ def test_manager_creates_a_rule_with_htmx_and_sees_it(app, client, ward, manager
                                  "recipients": [str(manager.id)], "notify_recovery": "y"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'id="capacity-rules"' in html and 'hx-swap-oob="true"' in html
+    # The form is swapped for a fresh one; the rules table and the low banner update out of band.
+    assert html.strip().startswith('<form id="rule-form"') and 'value="2"' not in html.split("</form>")[0]
+    assert '<div id="capacity-rules" hx-swap-oob="true">' in html
+    assert 'id="capacity-low" class="panel capacity-low" aria-live="polite" hx-swap-oob="true"' in html
     [rule] = rules()
     assert (rule.max_free_beds, rule.min_occupancy_percent, rule.notify_recovery, rule.is_low) == (2, None, True, False)
     assert [u.id for u in rule.recipients] == [manager.id]
@@ -128,3 +131,34 @@ def test_low_facilities_show_in_the_app_and_history_pages(app, client, ward, man
     assert 'id="alert-history"' in page and "11 / 12" in page
     fragment = client.htmx("GET", f"/alerts/facilities/{facility.id}/history?page=7").get_data(as_text=True)
     assert fragment.strip().startswith('<div id="alert-history">') and "11 / 12" in fragment
+
+
+def test_pages_issue_the_same_number_of_statements_with_more_rules_and_alerts(
+        app, client, ward, manager, make_person, staff, make_resident, admin, login_as):
+    from tests.conftest import counting_statements
+
+    facility, beds = ward
+    make_rule(facility, [manager], max_free_beds=11)
+    login_as(admin)
+    urls = ["/alerts/", f"/alerts/facilities/{facility.id}"]
+
+    def statements_per_page():
+        counts = []
+        for url in urls:
+            with counting_statements() as statements:
+                assert client.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    before = statements_per_page()
+    others = [make_person(roles=("caseworker",), facilities=[facility], phone=f"+62812555011{n}") for n in range(3)]
+    for n in range(3):
+        make_rule(facility, [manager, *others], max_free_beds=11 - n, notify_recovery=True)
+    admitted = [stays.admit(make_resident(facility), bed, by=staff) for bed in beds[:4]]
+    db.session.commit()
+    for stay in admitted:
+        stays.discharge(stay, outcome="independent", by=staff)
+    db.session.commit()
+    assert len(alerts()) >= 8
+    after = statements_per_page()
+    assert after == before
