@@ -133,6 +133,13 @@ def deliver_due(*, now: datetime | None = None, limit: int = 50) -> int:
     if not ids:
         return 0
     gateway = gateways.get_gateway()
+    try:
+        return _deliver(ids, gateway, clock)
+    finally:
+        gateway.close()
+
+
+def _deliver(ids: list[int], gateway, clock) -> int:
     sent = 0
     for message_id in ids:
         if not claim(message_id, clock()):
@@ -150,8 +157,9 @@ def deliver_due(*, now: datetime | None = None, limit: int = 50) -> int:
             outcome = gateways.Outcome(gateways.UNKNOWN, error="gateway_error")
         message = db.session.get(OutboundMessage, message_id, populate_existing=True, with_for_update=True)
         status = record_outcome(message, outcome, clock())
-        db.session.commit()
-        log.info("SMS id=%s status=%s attempts=%s%s", message_id, status, message.attempts,
+        attempts = message.attempts
+        db.session.commit()  # nothing is read after this: no transaction stays open between messages
+        log.info("SMS id=%s status=%s attempts=%s%s", message_id, status, attempts,
                  f" error={outcome.error}" if outcome.error else "")
         if outcome.kind == gateways.SENT:
             sent += 1

@@ -58,6 +58,9 @@ class ConsoleGateway:
 
     name = "console"
 
+    def close(self) -> None:
+        pass
+
     def send(self, message, *, status_callback: str | None = None) -> Outcome:
         log.info("SMS id=%s to=%s queued (console backend, not sent)", message.id, mask_number(message.to_number))
         return Outcome(SENT)
@@ -71,8 +74,15 @@ class TwilioGateway:
         from twilio.rest import Client
 
         self.from_number = config.twilio_from_number
-        http_client = http_client or TwilioHttpClient(timeout=config.twilio_timeout_seconds)
-        self.client = Client(config.twilio_account_sid, config.twilio_auth_token, http_client=http_client)
+        self._own_http_client = http_client is None
+        self.http_client = http_client or TwilioHttpClient(timeout=config.twilio_timeout_seconds)
+        self.client = Client(config.twilio_account_sid, config.twilio_auth_token, http_client=self.http_client)
+
+    def close(self) -> None:
+        """Close the connections of a client we made (one per delivery run, not kept between runs)."""
+        session = getattr(self.http_client, "session", None)
+        if self._own_http_client and session is not None:
+            session.close()
 
     def send(self, message, *, status_callback: str | None = None) -> Outcome:
         from twilio.base.exceptions import TwilioException
