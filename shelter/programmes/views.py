@@ -160,8 +160,7 @@ def _programme_form(programme: Programme | None = None) -> forms.ProgrammeForm:
         if request.method == "GET":
             form.weekdays.data = programme.weekday_numbers
             form.eligible_sex.data = programme.eligible_sex or ""
-        form.facility_id.choices = choices({programme.facility_id: programme.facility.name})
-        form.facility_id.data = programme.facility_id
+        del form.facility_id  # a programme stays in its facility
     else:
         form.facility_id.choices = choices({f.id: f.name for f in managed_facilities()})
     return form
@@ -366,6 +365,8 @@ def mark(session_id: int):
 @bp.get("/residents/<id:resident_id>")
 def resident_section(resident_id: int):
     resident = get_resident_or_404(resident_id)
+    if not wants_fragment():  # a section of the resident's page, not a page of its own
+        return redirect(url_for("residents.show", resident_id=resident.id))
     enrolments = queries.resident_enrolments(resident.id, visible_facility_ids(current_user))
     return render_template("programmes/_resident_programmes.html", resident=resident, enrolments=enrolments,
                            rates=queries.attendance_rates([e.id for e in enrolments]))

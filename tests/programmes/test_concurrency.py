@@ -68,7 +68,7 @@ def test_racing_enrolments_for_the_last_place_postgresql(app, backend, database_
     """Under READ COMMITTED, with real concurrent transactions, only one of the racers gets the last place."""
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): there is no concurrent enrolment to race; "
-                    "the sequential behaviour is tested below")
+                    "the sequential behaviour is tested in test_service (capacity plus one goes on the waitlist)")
     programme = make_programme(capacity=5)
     for _ in range(4):
         service.enrol(programme, make_stay().resident, by=caseworker)
@@ -83,17 +83,6 @@ def test_racing_enrolments_for_the_last_place_postgresql(app, backend, database_
     assert sorted(seats) == [1, 2, 3, 4, 5]
     positions = service.waitlist_positions(programme_id)
     assert sorted(positions.values()) == list(range(1, racers))
-
-
-def test_enrolments_one_after_another_fill_the_places_then_the_waitlist(app, database_url, make_programme,
-                                                                       make_stay, caseworker):
-    """The same story on every database, one transaction at a time (SQLite's writers queue for the lock)."""
-    programme = make_programme(capacity=2)
-    applicants = [make_stay().resident_id for _ in range(4)]
-    programme_id, user_id = programme.id, caseworker.id
-    db.session.commit()
-    results = [run_together(database_url, [enrol_job(programme_id, r, user_id)])[0] for r in applicants]
-    assert results == ["enrolled", "enrolled", "waitlisted", "waitlisted"]
 
 
 def test_the_database_refuses_a_seat_given_twice(app, make_programme, make_stay, caseworker):

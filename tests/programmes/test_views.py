@@ -29,6 +29,28 @@ def test_a_caseworker_creates_a_programme_with_its_sessions(app, client, login_a
     assert "Menjahit Dasar" in page and "Ibu Rekaan" in page
 
 
+def test_editing_a_programme_changes_later_sessions_only(app, client, login_in_english, caseworker, make_programme):
+    programme = make_programme(capacity=3)
+    today = service.local_today()
+    past = {s.id for s in programme.sessions if s.session_date <= today}
+    login_in_english(caseworker)
+    form = client.get(f"/programmes/{programme.id}/edit").get_data(as_text=True)
+    assert 'value="Menjahit Uji"' in form and 'value="09:00"' in form
+    response = client.post(f"/programmes/{programme.id}/edit", data={
+        "name": "Menjahit Lanjutan", "trainer": "", "description": "", "capacity": "4",
+        "starts_on": programme.starts_on.isoformat(), "ends_on": programme.ends_on.isoformat(),
+        "weekdays": [str((today + timedelta(days=1)).isoweekday())], "start_time": "14:00",
+        "duration_minutes": "60", "eligible_sex": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.session.expire_all()
+    programme = db.session.get(Programme, programme.id)
+    assert programme.name == "Menjahit Lanjutan" and programme.capacity == 4
+    assert {s.id for s in programme.sessions if s.session_date <= today} == past
+    assert len([s for s in programme.sessions if s.session_date > today]) == 3  # one weekday, three weeks
+    response = client.post(f"/programmes/{programme.id}/edit", data={"name": "", "capacity": "0"})
+    assert response.status_code == 422 and "Enter the name." in response.get_data(as_text=True)
+
+
 def test_bad_programme_input_is_shown_next_to_the_field_and_saves_nothing(app, client, login_in_english,
                                                                             caseworker, panti):
     login_in_english(caseworker)
@@ -135,6 +157,7 @@ def test_the_resident_section_loads_lazily_with_the_rate(app, client, login_in_e
     login_in_english(caseworker)
     page = client.get(f"/residents/{stay.resident_id}").get_data(as_text=True)
     assert f'hx-get="/programmes/residents/{stay.resident_id}"' in page and 'hx-trigger="load"' in page
+    assert client.get(f"/programmes/residents/{stay.resident_id}").status_code == 302  # not a page of its own
     section = client.htmx("GET", f"/programmes/residents/{stay.resident_id}").get_data(as_text=True)
     assert "Menjahit Uji" in section and "67% (2 of 3)" in section
 
