@@ -9,26 +9,33 @@ import re
 from tests.conftest import counting_statements
 
 
-def _home_statements(app, user) -> tuple[int, str]:
+def _home_statements(app, user, url: str = "/") -> tuple[int, str]:
     """(statements issued by GET /, the page) for this user, in a client of its own; the login is not counted."""
     from tests.conftest import login
 
     client = app.test_client()
     login(client, user)
     client.post("/language", data={"locale": "en", "next": "/"})  # the tests read the English wording
-    client.get("/")  # warm up: the first request loads what every later one has cached
+    client.get(url)  # warm up: the first request loads what every later one has cached
     with counting_statements() as statements:
-        response = client.get("/")
+        response = client.get(url)
     assert response.status_code == 200
     return len(statements), response.get_data(as_text=True)
 
 
 def test_worklist_pages_issue_the_same_statements_for_2_and_30_residents(app, populate, caseworker_a, manager_a,
                                                                          admin):
+    filtered = f"/?caseworker={caseworker_a.id}&page=2"
+
+    def measure() -> dict:
+        pages = {who.email: _home_statements(app, who) for who in (caseworker_a, manager_a, admin)}
+        pages["filtered"] = _home_statements(app, manager_a, filtered)
+        return pages
+
     populate(2)
-    small = {who.email: _home_statements(app, who) for who in (caseworker_a, manager_a, admin)}
+    small = measure()
     populate(28)
-    large = {who.email: _home_statements(app, who) for who in (caseworker_a, manager_a, admin)}
+    large = measure()
     for email in small:
         assert large[email][0] == small[email][0], f"{email}: {small[email][0]} → {large[email][0]} statements"
     # The larger page really shows more work (the counts are not of an empty list).
