@@ -31,7 +31,7 @@ def test_manager_creates_a_rule_with_htmx_and_sees_it(app, client, ward, manager
     # The form is swapped for a fresh one; the rules table and the low banner update out of band.
     assert html.strip().startswith('<form id="rule-form"') and 'value="2"' not in html.split("</form>")[0]
     assert '<div id="capacity-rules" hx-swap-oob="true">' in html
-    assert 'id="capacity-low" class="panel capacity-low" aria-live="polite" hx-swap-oob="true"' in html
+    assert 'id="capacity-low" class="capacity-low" aria-live="polite" hx-swap-oob="true"' in html
     [rule] = rules()
     assert (rule.max_free_beds, rule.min_occupancy_percent, rule.notify_recovery, rule.is_low) == (2, None, True, False)
     assert [u.id for u in rule.recipients] == [manager.id]
