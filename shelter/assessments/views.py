@@ -70,6 +70,15 @@ def get_note_or_404(note_id: int, *, write: bool = False) -> tuple[CaseNote, Sta
     return note, get_stay_or_404(note.stay_id, write=write)
 
 
+def _viewed(stay: Stay, part: str) -> None:
+    """Case files are read like the resident's record: each view is audited (ids only), then committed."""
+    from shelter.residents import service as residents
+
+    residents.record_view(stay.resident, by=current_user._get_current_object(), facility_id=stay.facility_id,
+                          part=part)
+    db.session.commit()
+
+
 def _page_arg() -> int:
     return parse_id(request.args.get("page")) or 1
 
@@ -109,7 +118,10 @@ def resident_section(resident_id: int):
         if stay is None:
             return redirect(url_for("residents.show", resident_id=resident.id))
         return redirect(url_for(".stay", stay_id=stay.id))
-    return render_template("assessments/_section.html", resident=resident, **section_context(stay))
+    html = render_template("assessments/_section.html", resident=resident, **section_context(stay))
+    if stay is not None:
+        _viewed(stay, "case_file")
+    return html
 
 
 @bp.get("/stays/<id:stay_id>")
@@ -119,7 +131,9 @@ def stay(stay_id: int):
     note_form = None
     if corrects is not None and service.may_write(current_user, stay.facility_id):
         note_form = _note_form(stay, corrects)
-    return render_template("assessments/page.html", **section_context(stay, note_form=note_form, page=_page_arg()))
+    html = render_template("assessments/page.html", **section_context(stay, note_form=note_form, page=_page_arg()))
+    _viewed(stay, "case_file")
+    return html
 
 
 # --- assessments ------------------------------------------------------------------------------------------
@@ -150,7 +164,9 @@ def new(stay_id: int):
 @bp.get("/<id:assessment_id>")
 def show(assessment_id: int):
     assessment, stay = get_assessment_or_404(assessment_id)
-    return render_template("assessments/show.html", assessment=assessment, stay=stay)
+    html = render_template("assessments/show.html", assessment=assessment, stay=stay)
+    _viewed(stay, "assessment")
+    return html
 
 
 # --- case notes -------------------------------------------------------------------------------------------
@@ -191,8 +207,10 @@ def note_create(stay_id: int):
 @bp.get("/notes/<id:note_id>")
 def note(note_id: int):
     note, stay = get_note_or_404(note_id)
-    return render_template("assessments/note.html", note=note, stay=stay,
+    html = render_template("assessments/note.html", note=note, stay=stay,
                            can_edit=service.may_edit(current_user, note))
+    _viewed(stay, "case_note")
+    return html
 
 
 @bp.route("/notes/<id:note_id>/edit", methods=["GET", "POST"])

@@ -215,3 +215,12 @@ def test_resident_page_loads_the_case_file_lazily(world, login_as):
     assert f'hx-get="{section_url}"' in page and 'hx-trigger="load"' in page
     section = client.htmx("GET", section_url).get_data(as_text=True)
     assert 'id="case-file"' in section and f"/assessments/stays/{world.stay.id}/new" in section
+
+
+def test_reading_a_case_file_is_audited_with_ids_only(world, login_as):
+    client = login_as(world.case_manager)
+    client.get(f"/assessments/stays/{world.stay.id}")
+    client.htmx("GET", f"/assessments/residents/{world.resident.id}/section")
+    events = audit_events("resident.viewed")
+    assert [(e.target_id, e.actor_id, e.detail) for e in events] == [
+        (world.resident.id, world.case_manager.id, {"part": "case_file"})] * 2
