@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from shelter.api.openapi import COUNT, DATE_TIME, ID, ONE_LINE, _id_param, _op, _responses, enum, nullable, obj, ref, text
+from shelter.api.openapi import (COUNT, DATE_TIME, ID, ONE_LINE, _id_param, _op, _responses, enum, nullable, obj, ref,
+                                 text)
 from shelter.programmes import service
 from shelter.programmes.models import AttendanceStatus, EnrollmentStatus
 

@@ -189,7 +189,8 @@ def attendance_record(session_id: int):
                 saved.append(service.record_attendance(session, mark["enrollment_id"], mark["status"],
                                                        by=current_user))
             except service.NotEnrolled:
-                raise ApiError(422, "not_enrolled", MESSAGES["not_enrolled"], fields={f"marks[{n}].enrollment_id": "not_enrolled"}) from None
+                raise ApiError(422, "not_enrolled", MESSAGES["not_enrolled"],
+                               fields={f"marks[{n}].enrollment_id": "not_enrolled"}) from None
         return saved
 
     marks = commit(record)

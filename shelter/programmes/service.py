@@ -19,7 +19,7 @@ session at once each write only their own residents' rows; for the same resident
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -151,7 +151,6 @@ class ProgrammeInput:
     eligible_sex: str | None = None
     min_age: int | None = None
     max_age: int | None = None
-    problems: dict = field(default_factory=dict, repr=False)
 
 
 def validate(data: ProgrammeInput) -> None:

@@ -331,7 +331,8 @@ def attendance(session_id: int):
     session = session_or_404(session_id, service.may_take_attendance)
     rows = queries.roster(session)
     return render_template("programmes/attendance.html", session=session, programme=session.programme, rows=rows,
-                           statuses=list(AttendanceStatus), open_for_marks=session.session_date <= service.local_today())
+                           statuses=list(AttendanceStatus),
+                           open_for_marks=session.session_date <= service.local_today())
 
 
 @bp.post("/sessions/<id:session_id>/attendance")

@@ -13,6 +13,7 @@ from shelter.extensions import db
 from shelter.programmes import service
 from shelter.programmes.models import Attendance
 from tests.conftest import PASSWORD
+# The programme fixtures (panti is what caseworker and make_stay build on).
 from tests.programmes.conftest import caseworker, make_programme, make_stay, panti, session_on  # noqa: F401
 
 MARKS = ("present", "absent", "excused")

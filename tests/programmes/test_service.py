@@ -164,7 +164,8 @@ def test_editing_the_schedule_keeps_past_sessions_and_their_marks(app, make_prog
     service.update_programme(programme, data, by=caseworker, today=today)
     db.session.commit()
     db.session.expire_all()
-    sessions = list(db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.programme_id == programme.id)))
+    sessions = list(db.session.scalars(
+        sa.select(ProgrammeSession).where(ProgrammeSession.programme_id == programme.id)))
     assert {s.id for s in sessions if s.session_date <= today} == past_ids  # the past is untouched
     future = [s for s in sessions if s.session_date > today]
     assert future and all(s.session_date.isoweekday() == new_day for s in future)
