@@ -224,3 +224,19 @@ def test_completion_keeps_the_place(app, make_programme, make_stay, caseworker):
     assert enrollment.status == "completed" and enrollment.seat == 1 and waiting.status == "waitlisted"
     with pytest.raises(service.EnrollmentNotActive):
         service.complete(enrollment, by=caseworker)
+
+
+def test_a_move_to_another_facility_ends_the_enrolment_there(app, make_programme, make_room, make_bed, make_resident,
+                                                              make_facility, make_user, caseworker, panti):
+    programme = make_programme(capacity=1)
+    staff = make_user(roles=("intake_staff",), facilities=[panti], email="intake@example.org")
+    elsewhere = make_facility()
+    staff.facilities.append(elsewhere)
+    here_bed = make_bed(room=make_room(facility=panti))
+    there_bed = make_bed(room=make_room(facility=elsewhere))
+    stay = stays.admit(make_resident(panti), here_bed, by=staff)
+    enrollment = service.enrol(programme, stay.resident, by=caseworker)
+    db.session.commit()
+    stays.transfer(stay, there_bed, by=staff)
+    db.session.commit()
+    assert (enrollment.status, enrollment.end_reason, enrollment.seat) == ("ended", "moved_facility", None)
