@@ -26,7 +26,7 @@ def config_overrides():
 
 
 # Times of day (WIB) at which the scheduler happens to run: before, at and after the reminder time.
-RUNS = [(0, 5), (7, 59), (8, 0), (8, 1), (12, 30), (23, 59)]
+RUNS = [(0, 5), (7, 59), (8, 0), (23, 59)]
 
 
 def run_days(first: date, days: int, *, twice=True):
