@@ -95,7 +95,7 @@ def finding_field(domain: str):
         DOMAIN_LABELS[domain], filters=[strip],
         validators=[Optional(), Length(max=FINDING_MAX, message=_l("A finding can be at most %(max)d characters.")),
                     plain_text(multiline=True)],
-        render_kw={"rows": 3},
+        render_kw={"rows": 3, "maxlength": False},
     )
 
 
@@ -134,7 +134,9 @@ class NoteForm(FlaskForm):
         validators=[DataRequired(_l("Write the note.")),
                     Length(max=NOTE_MAX, message=_l("A note can be at most %(max)d characters.")),
                     plain_text(multiline=True)],
-        render_kw={"rows": 5},
+        # No maxlength in the page: a browser would cut a pasted text silently; the server says
+        # what is wrong and gives the whole text back instead.
+        render_kw={"rows": 5, "maxlength": False},
         description=_l("At most %(max)d characters. You can edit your note for 24 hours; after that, "
                        "write a new note to correct it.", max=NOTE_MAX),
     )
