@@ -63,8 +63,50 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
 
 
+def _decoys(make_facility, make_room, make_bed, make_user, make_resident) -> None:
+    """Records of another facility made first, a different number of each kind, so that facility A's
+    ids differ from one kind to the next: a view that looks a stay up by a resident's id (or a plan by a
+    stay's) then finds the wrong record, or none, and the walk notices."""
+    from shelter.assessments import service as assessments
+    from shelter.plans import service as plans
+    from shelter.plans.models import GoalDomain
+    from shelter.programmes import service as programmes
+    from shelter.stays import service as stays
+
+    facility = make_facility(name="Panti Walk Decoy")
+    room = make_room(facility=facility)
+    staff = make_user(roles=ALL_STAFF_ROLES, facilities=[facility])
+    residents = [make_resident(facility) for _ in range(14)]
+    stay_list = [stays.admit(r, make_bed(room=room), by=staff) for r in residents[:3]]
+    today = assessments.today()
+    for _ in range(5):
+        assessments.record_assessment(stay_list[0], assessments.AssessmentInput(
+            assessed_on=today, risk_level="low", recommendation="rehabilitation", findings={"safety": "-"}), by=staff)
+    for _ in range(7):
+        assessments.add_note(stay_list[0], assessments.NoteInput(noted_on=today, kind="other", body="-"), by=staff)
+    domain = next(iter(GoalDomain)).value
+    for number in range(8):
+        plan = plans.create_plan(stay_list[0], by=staff)
+        for _ in range(11 if number == 0 else 0):
+            plans.add_goal(plan, plans.GoalInput(domain=domain, description="-"), by=staff)
+        if number in (0, 1):
+            if number == 1:
+                plans.add_goal(plan, plans.GoalInput(domain=domain, description="-"), by=staff)
+            plans.submit(plan, by=staff)
+            plans.approve(plan, by=staff)
+        plans.close(plan, by=staff)
+    for number in range(6):
+        programme = programmes.create_programme(facility, programmes.ProgrammeInput(
+            name=f"Decoy {number}", capacity=5, starts_on=today, ends_on=today + timedelta(days=2),
+            weekdays=list(range(1, 8)), start_time=time(9, 0), duration_minutes=60), by=staff)
+        if number < 3:
+            for resident in residents[:3]:
+                programmes.enrol(programme, resident, by=staff)
+    db.session.commit()
+
+
 def build_world(make_facility, make_room, make_bed, make_user, make_resident) -> World:
-    """One record of each kind in facility A, made through the features' services."""
+    """One record of each kind in facility A, made through the features' services (after the decoys)."""
     from shelter.assessments import service as assessments
     from shelter.plans import service as plans
     from shelter.plans.models import GoalDomain
@@ -72,6 +114,7 @@ def build_world(make_facility, make_room, make_bed, make_user, make_resident) ->
     from shelter.programmes.models import ProgrammeSession
     from shelter.stays import service as stays
 
+    _decoys(make_facility, make_room, make_bed, make_user, make_resident)
     facility = make_facility(name="Panti Walk A")
     room = make_room(facility=facility)
     insider = make_user(roles=ALL_STAFF_ROLES, facilities=[facility], full_name="Staf Lengkap A")
@@ -168,6 +211,7 @@ def _client(app, user):
 
 
 def test_the_walk_covers_this_issues_routes(app, world):
+    assert len(set(world.ids.values())) == len(world.ids), f"ids of different kinds coincide: {world.ids}"
     found, unbuildable, _ = requests_for(app, world)
     assert not unbuildable, "routes the scope walk cannot build with real ids:\n" + "\n".join(unbuildable)
     endpoints = {endpoint for _, _, endpoint in found}
