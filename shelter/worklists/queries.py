@@ -4,7 +4,8 @@ Two views of the same items:
 
 * **mine** — a caseworker: the work on the stays they are responsible for (``Stay.caseworker_id``).
 * **team** — a case manager, facility manager or admin: everything across their facilities, with a
-  count per caseworker and an "unassigned" row, filterable by caseworker, paginated.
+  count per caseworker and an "unassigned" row, filterable by caseworker (the features are asked once
+  more for that caseworker, so the sessions their residents attend show too), paginated.
 
 Every source issues a fixed number of statements, and so does this module (one more, for the
 caseworkers' names), so the home page costs the same with 2 residents or 2,000.
@@ -228,7 +229,8 @@ def worklist_for(user, *, today: date, page: int = 1, caseworker: str = "") -> W
     if caseworker == UNASSIGNED:
         shown = [i for i in items if i.caseworker_id is None and i.kind in PERSONAL_KINDS]
     elif caseworker:
-        shown = [i for i in items if i.caseworker_id == int(caseworker)]
+        # Asked again for this caseworker: the features then also say which sessions concern their residents.
+        shown = collect(facility_ids=facility_ids, caseworker_id=int(caseworker), today=today)
     else:
         shown = items
     shown = _dedupe(shown)

@@ -71,6 +71,9 @@ def test_the_case_manager_sees_everything_with_approvals_and_the_unassigned(app,
     assert "Plans waiting for approval" in html and "Rehabilitation plan waiting for approval" in html
     from tests.worklists.test_home import _count_rows
 
+    filtered = login_as(manager_a).get(f"/?caseworker={caseworker_a.id}").get_data(as_text=True)
+    assert "Menjahit session at 09.00 WIB" in filtered  # a's resident 000 is enrolled in today's session
+    assert "Penghuni Rekaan 000" in filtered and "Penghuni Rekaan 001" not in filtered
     rows = _count_rows(html)
     # assessments, approvals, reviews, follow-ups; overdue; total
     assert rows["Ani Pekerja"] == ["1", "0", "0", "1", "2", "2"]
