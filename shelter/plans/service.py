@@ -366,6 +366,19 @@ def close(plan: RehabilitationPlan, *, by) -> None:
     audit.record("plan.closed", actor=by, target=plan, facility_id=stay.facility_id)
 
 
+def close_for_stay(stay: Stay, *, by_id: int | None) -> int:
+    """The stay ended (discharge, or a transfer to another facility): its active plan closes with it.
+    Called by the stays service inside the discharge's transaction; returns how many plans closed (0 or 1)."""
+    plan = active_plan(stay.id)
+    if plan is None:
+        return 0
+    plan.status = PlanStatus.CLOSED.value
+    plan.closed_at = stay.discharged_at or utcnow()
+    audit.record("plan.closed", actor=db.session.get(User, by_id) if by_id else None, target=plan,
+                 facility_id=stay.facility_id, detail={"reason": "stay_ended"})
+    return 1
+
+
 # --- reviews ------------------------------------------------------------------------------------------------------
 
 @dataclass

@@ -336,6 +336,9 @@ def _close(stay: Stay, *, at: datetime, by_id: int, outcome: str, note: str = ""
     from shelter.programmes import service as programmes
 
     programmes.end_enrolments_for_stay(stay, by_id=by_id, reason=outcome)
+    from shelter.plans import service as plans
+
+    plans.close_for_stay(stay, by_id=by_id)
 
 
 def place_hold(bed: Bed, *, by, reason: str, hours: int = 24) -> BedHold:

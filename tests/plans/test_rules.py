@@ -235,3 +235,17 @@ def test_every_plan_page_and_endpoint_is_a_404_outside_the_facility(app, world, 
                               data=None if "/api/" in path else {})
         expected = (200, 302) if method == "GET" and "/review" not in path and "/edit" not in path else (404,)
         assert response.status_code in expected, (method, path, response.status_code)
+
+
+def test_discharge_closes_the_active_plan(world, make_plan, make_bed, make_room):
+    from shelter.stays import service as stays
+
+    plan = make_plan(goals=1, approved=True)
+    stays.discharge(world.stay, outcome="reunified", by=world.caseworker)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(RehabilitationPlan, plan.id)
+    assert stored.status == "closed" and stored.closed_at is not None
+    assert len(stored.versions) == 1  # the history stays
+    with pytest.raises(service.PlanNotActive):
+        service.add_goal(stored, goal(), by=world.caseworker)

@@ -258,3 +258,24 @@ def test_csrf_is_required(world, make_plan, client, login_as):
     assert client.post(f"/plans/{plan.id}/submit", csrf=False).status_code == 400
     assert plan_of(world).status == "draft"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanVersion)) == 0
+
+
+def test_plan_page_statements_do_not_grow_with_goals_and_versions(world, make_plan, client, login_as):
+    from tests.conftest import counting_statements
+
+    small = make_plan(goals=1, approved=True)
+    service.close(small, by=world.caseworker)
+    db.session.commit()
+    big = make_plan(goals=12, approved=True)
+    for _ in range(3):
+        data = service.ReviewInput(reviewed_on=service.local_today(), progress=[
+            service.GoalProgress(goal_id=g.id, status="in_progress", note="Catatan") for g in big.goals])
+        service.record_review(big, data, by=world.caseworker)
+        db.session.commit()
+    login_as(world.caseworker)
+    counts = []
+    for plan_id in (small.id, big.id):
+        with counting_statements() as statements:
+            assert client.get(f"/plans/{plan_id}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
