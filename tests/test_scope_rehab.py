@@ -264,6 +264,8 @@ def test_facility_as_own_staff_open_the_same_pages(app, world):
         if status == 404 or status >= 500:
             problems.append(f"GET {url} ({endpoint}): {status}")
     assert not problems, "facility A's own staff cannot open:\n" + "\n".join(problems)
+    # What the outsiders' home page must not show is there for A's own staff (today's session).
+    assert PROGRAMME_NAME in insider.get("/").get_data(as_text=True)
     # Most pages are a caseworker's: if nearly all needed another role, the caseworker's ids would be suspect.
     gets = [e for m, _, e in found if m == "GET"]
     assert len(role_pages) < len(gets) / 2, f"caseworker of A refused on {role_pages}"

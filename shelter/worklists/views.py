@@ -62,7 +62,7 @@ def _form(stay: Stay, caseworkers, *, formdata=None) -> CaseworkerForm:
     return form
 
 
-def caseworker_panel(stay: Stay | None, *, formdata=None, error: str | None = None) -> CaseworkerPanel | None:
+def caseworker_panel(stay: Stay | None, *, formdata=None) -> CaseworkerPanel | None:
     """What the resident page shows about the open stay's caseworker (None: no open stay)."""
     if stay is None or not stay.is_open:
         return None
@@ -70,7 +70,7 @@ def caseworker_panel(stay: Stay | None, *, formdata=None, error: str | None = No
     form = None
     if may_assign(current_user, stay.facility_id):
         form = _form(stay, stays.caseworkers_of(stay.facility_id), formdata=formdata)
-    return CaseworkerPanel(stay=stay, caseworker_name=name, form=form, error=error)
+    return CaseworkerPanel(stay=stay, caseworker_name=name, form=form)
 
 
 @bp.record_once
