@@ -133,3 +133,23 @@ def test_reminder_time_setting(world, config_overrides):
                             caseworker=world["caseworker"], at=at)
     assert send_due_reminders(now=wib(2026, 3, 8, 6, 29)) == 0
     assert send_due_reminders(now=wib(2026, 3, 8, 6, 30)) == 1
+
+
+def test_a_caseworker_without_sms_gets_no_text_but_sees_the_same_in_the_app(world, client, login_as):
+    world["caseworker"].sms_opt_out = True
+    world["caseworker2"].phone = None
+    db.session.commit()
+    at = wib(2026, 3, 1, 10, 0)
+    with time_machine.travel(at, tick=False):
+        admit_and_discharge(world["resident"], world["beds"][0], intake=world["intake"],
+                            caseworker=world["caseworker"], at=at)
+        admit_and_discharge(world["b_resident"], world["beds"][1], intake=world["intake"],
+                            caseworker=world["caseworker2"], at=at)
+    for day in (8, 9, 10, 11):
+        send_due_reminders(now=wib(2026, 3, day, 8, 30))
+    assert [m.to_number for m in outbox()] == [world["manager"].phone]  # only the escalation to the manager
+    assert "2 follow-up visits" in outbox()[0].body or "2 kunjungan" in outbox()[0].body
+    with time_machine.travel(wib(2026, 3, 8, 9, 0), tick=False):
+        login_as(world["caseworker"])
+        html = client.get("/follow-ups/mine").get_data(as_text=True)
+    assert "Siti Rahmawati Contoh" in html and "Nothing due today." not in html
