@@ -224,3 +224,24 @@ def test_reading_a_case_file_is_audited_with_ids_only(world, login_as):
     events = audit_events("resident.viewed")
     assert [(e.target_id, e.actor_id, e.detail) for e in events] == [
         (world.resident.id, world.case_manager.id, {"part": "case_file"})] * 2
+
+
+def test_the_case_file_page_issues_a_fixed_number_of_statements(world, login_as, make_user):
+    from tests.conftest import counting_statements
+
+    client = login_as(world.caseworker)
+
+    def statements_with(notes: int) -> int:
+        authors = [world.caseworker, world.colleague, world.case_manager]
+        for n in range(notes):
+            db.session.add(CaseNote(stay_id=world.stay.id, noted_on=today(), kind="visit", body=f"Catatan {n}",
+                                    author_id=authors[n % 3].id))
+            db.session.add(Assessment(stay_id=world.stay.id, assessed_on=today(), risk_level="low",
+                                      recommendation="rehabilitation", safety=f"Temuan {n}",
+                                      author_id=authors[n % 3].id))
+        db.session.commit()
+        with counting_statements() as statements:
+            assert client.get(f"/assessments/stays/{world.stay.id}").status_code == 200
+        return len(statements)
+
+    assert statements_with(1) == statements_with(12)
