@@ -28,6 +28,8 @@ from shelter.stays.forms import parse_id
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 
 PER_PAGE = 25
+RECENT_SESSIONS = 5
+COMING_SESSIONS = 10
 
 
 # --- lookups: scope and role first, anything else is a 404 -------------------------------------------------------
@@ -223,11 +225,17 @@ def _show_context(programme: Programme, form: forms.EnrolForm | None = None, hin
             p := service.eligibility_problems(programme, r, today)) else "")
         for r in candidates}})
     sessions = queries.sessions_of(programme.id)
+    all_sessions = request.args.get("sessions") == "all"
+    shown = sessions
+    if not all_sessions:  # the last few and the next few; the rest behind a link
+        past = [s for s in sessions if s.session_date < today]
+        coming = [s for s in sessions if s.session_date >= today]
+        shown = past[-RECENT_SESSIONS:] + coming[:COMING_SESSIONS]
     return dict(
         programme=programme, enrolments=enrolments, form=form, hints=hints or [],
         positions=service.waitlist_positions(programme.id),
         rates=queries.attendance_rates([e.id for e in enrolments]),
-        sessions=sessions, marks=queries.marks_per_session(programme.id), today=today,
+        sessions=shown, session_total=len(sessions), marks=queries.marks_per_session(programme.id), today=today,
         seated=sum(1 for e in enrolments if e.seat is not None),
         may_manage=may_manage,
         may_attend=service.may_take_attendance(current_user, programme.facility_id),

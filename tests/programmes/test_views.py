@@ -254,3 +254,13 @@ def queries_rows():
     from shelter.programmes import queries
 
     return queries.programme_rows(None)
+
+
+def test_the_programme_page_shows_recent_and_coming_sessions_and_links_to_all(app, client, login_in_english,
+                                                                               caseworker, make_programme):
+    programme = make_programme()  # 29 daily sessions, 7 before today
+    login_in_english(caseworker)
+    html = client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+    assert html.count("/programmes/sessions/") == 15 and "Show all 29 sessions" in html
+    html = client.get(f"/programmes/{programme.id}?sessions=all").get_data(as_text=True)
+    assert html.count("/programmes/sessions/") == 29 and "Show all" not in html
