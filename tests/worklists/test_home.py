@@ -153,6 +153,7 @@ def test_a_long_worklist_is_paged_and_htmx_gets_the_list_alone(login_as, manager
     html = last.get_data(as_text=True)
     assert last.status_code == 200 and "<html" not in html and html.lstrip().startswith("<section")
     assert "Page 3 of 3" in html and "Penghuni 101" in html and "Penghuni 100" not in html
+    assert f'href="/?page=2&amp;caseworker={caseworker_a.id}"' in html  # "Previous" keeps the filter
     assert "Penghuni 120" in client.get("/?page=999").get_data(as_text=True)  # beyond the end: the last page
     assert "Page 1 of 3" in client.get("/?page=-4").get_data(as_text=True)
     assert "Page 1 of 3" in client.get("/?page=abc").get_data(as_text=True)
