@@ -57,10 +57,13 @@ class SchedulerProcess:
                 pytest.fail(f"no {text!r} after {timeout}s:\n{self.output[-3000:]}")
             time.sleep(0.05)
 
-    def terminate(self, timeout: float = 10) -> float:
-        """SIGTERM; seconds until the process had exited."""
+    def terminate(self, timeout: float = 10, *, group: bool = False) -> float:
+        """SIGTERM (to its children too with ``group``); seconds until the process had exited."""
         started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
+        if group:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        else:
+            self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -72,6 +75,11 @@ class SchedulerProcess:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        else:
+            try:  # children (the reloader's server) may outlive their parent
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def close(self) -> None:
         self.kill()
@@ -89,14 +97,19 @@ def scheduler_env(app) -> dict:
 
 @pytest.fixture
 def start_scheduler(app, scheduler_env, tmp_path):
-    """start_scheduler(cli=False, intervals=FAST, lock_retry=0.3, fake_twilio=None, travel=None, env={})"""
+    """start_scheduler(cli=False, args=None, intervals=FAST, lock_retry=0.3, fake_twilio=None, travel=None, env={})
+
+    ``cli=True``: the real ``flask scheduler run``; ``args``: another flask command (``flask *args``).
+    """
     processes: list[SchedulerProcess] = []
     db.session.commit()  # the processes must see what the test body wrote
 
-    def start(*, cli: bool = False, intervals: dict | None = None, lock_retry: float = 0.3,
+    def start(*, cli: bool = False, args: list[str] | None = None, intervals: dict | None = None, lock_retry: float = 0.3,
               fake_twilio: str | None = None, travel: str | None = None, env: dict | None = None,
               ) -> SchedulerProcess:
-        if cli:
+        if args is not None:  # another flask command
+            args = [str(FLASK), *args]
+        elif cli:
             args = [str(FLASK), "scheduler", "run"]
         else:
             args = [sys.executable, "-m", "tests.scheduler.scheduler_process", "--lock-retry", str(lock_retry)]

@@ -40,6 +40,33 @@ def test_expire_holds_job_releases_and_commits(app, make_bed, admin):
     assert released.release_reason == "expired" and released.released_at is not None
 
 
+def test_an_expired_hold_re_evaluates_its_facility_capacity_rules(app, make_bed, admin):
+    """The freed bed ends a low-capacity state at once, not at the next 5-minute safety-net run."""
+    from shelter.alerts import service as alerts
+    from shelter.alerts.models import CapacityAlert, CapacityRule
+
+    bed = make_bed()
+    facility = bed.room.facility
+    now = utcnow()
+    hold = BedHold(bed_id=bed.id, held_by_id=admin.id, reason="rujukan", created_at=now - timedelta(hours=2),
+                   expires_at=now + timedelta(hours=1))
+    db.session.add(hold)
+    db.session.flush()
+    rule = alerts.create_rule(facility, by=admin, max_free_beds=0)  # its only bed is held: low
+    db.session.commit()
+    rule_id = rule.id
+    assert rule.is_low
+    hold.expires_at = now - timedelta(minutes=1)
+    db.session.commit()
+
+    run_job(app, next(job for job in JOBS if job.name == "expire_holds"))
+
+    db.session.rollback()
+    assert db.session.scalar(sa.select(CapacityRule.is_low).where(CapacityRule.id == rule_id)) is False
+    assert db.session.scalars(sa.select(CapacityAlert.kind).where(CapacityAlert.rule_id == rule_id)).all() == [
+        "recovered"]
+
+
 def test_a_failing_job_is_rolled_back_and_logged_without_its_data(app, caplog):
     secret = "Penghuni Rekaan +6281255501 Jl. Uji Fiktif"
 
