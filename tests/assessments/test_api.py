@@ -102,7 +102,7 @@ def test_edit_by_another_user_or_after_24_hours_is_409(world, api_as):
     assert count(CaseNoteRevision) == 0
 
 
-def test_roles_without_case_files_and_admins_writing_get_404(world, admin, api_as, make_stay, make_resident):
+def test_roles_without_case_files_and_admins_writing_get_404(world, admin, api_as):
     intake = api_as(world.intake)
     assert intake.get(f"stays/{world.stay.id}/assessments").status_code == 404
     admin_api = api_as(admin)

@@ -131,7 +131,7 @@ def test_note_dated_in_the_future_or_before_admission_is_refused(world, login_in
     assert count(CaseNote) == 0
 
 
-def test_notes_are_paginated(world, login_as, app):
+def test_notes_are_paginated(world, login_as):
     from shelter.assessments.queries import NOTES_PER_PAGE
 
     for n in range(NOTES_PER_PAGE + 2):
@@ -156,7 +156,8 @@ def test_the_author_edits_within_24_hours_and_the_earlier_text_is_kept(world, lo
     note = _write_note(client, world.stay)
     with time_machine.travel(utcnow() + timedelta(hours=23), tick=False):
         login_as(world.caseworker)  # the session of a day ago has expired
-        response = client.post(f"/assessments/notes/{note.id}/edit", data=note_form(body="Catatan diperbaiki", noted_on=note.noted_on.isoformat()))
+        response = client.post(f"/assessments/notes/{note.id}/edit",
+                               data=note_form(body="Catatan diperbaiki", noted_on=note.noted_on.isoformat()))
         assert response.status_code == 302 and response.headers["Location"] == f"/assessments/notes/{note.id}"
         history = client.get(f"/assessments/notes/{note.id}").get_data(as_text=True)
     assert "Catatan awal" in history and "Catatan diperbaiki" in history
@@ -226,7 +227,7 @@ def test_reading_a_case_file_is_audited_with_ids_only(world, login_as):
         (world.resident.id, world.case_manager.id, {"part": "case_file"})] * 2
 
 
-def test_the_case_file_page_issues_a_fixed_number_of_statements(world, login_as, make_user):
+def test_the_case_file_page_issues_a_fixed_number_of_statements(world, login_as):
     from tests.conftest import counting_statements
 
     client = login_as(world.caseworker)
