@@ -135,7 +135,7 @@ def validate_assessment(stay: Stay, data: AssessmentInput) -> None:
         problems[name] = "unknown_field"
     for domain in DOMAINS:
         _check_text((data.findings.get(domain) or "").strip(), FINDING_MAX, problems, domain)
-    if not unknown and not any((data.findings.get(d) or "").strip() for d in DOMAINS) and "findings" not in problems:
+    if not unknown and not any((data.findings.get(d) or "").strip() for d in DOMAINS):
         problems["findings"] = "required"
     if problems:
         raise Invalid(problems)
