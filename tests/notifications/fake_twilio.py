@@ -8,7 +8,7 @@
 
 with faults to program: ``too_many_requests(n)`` (429 n times, then normal again),
 ``accept_then_stall(seconds)`` (creates the message, then answers too late for the client's
-timeout), ``reject_next(code)`` / ``reject_number(number, code)`` (21211 invalid 'To', 21610
+timeout), ``accept_then_hang_up()`` (creates it, then closes the connection unanswered), ``reject_next(code)`` / ``reject_number(number, code)`` (21211 invalid 'To', 21610
 unsubscribed, 21614 not a mobile), ``server_error()``, and ``down()`` / ``up()`` (nothing listens:
 connection refused). It records every request it received (``requests``) and every message it
 created (``messages``).
@@ -21,9 +21,9 @@ network.
 
 Plain classes, no pytest: a scheduler test's subprocess wrapper can import them too::
 
-    from tests.notifications.fake_twilio import FakeTwilio, FakeTwilioHttpClient
-    fake = FakeTwilio().start()
-    app.extensions["twilio_http_client"] = FakeTwilioHttpClient(fake.base_url, timeout=2)
+    from tests.notifications.fake_twilio import FakeTwilio, install
+    fake = FakeTwilio().start()                    # in the test process
+    install(app, fake.base_url)                    # in the process that sends (any process)
 
 and ``python -m tests.notifications.fake_twilio`` runs one in the foreground and prints its URL.
 """
@@ -34,6 +34,7 @@ import base64
 import json
 import re
 import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -87,6 +88,7 @@ class Fault:
     status: int = 0  # HTTP error to answer with; 0: create the message
     code: int | None = None
     stall_seconds: float = 0.0  # with status 0: create the message, then wait this long to answer
+    drop: bool = False  # with status 0: create the message, then hang up without answering
 
 
 @dataclass
@@ -151,6 +153,10 @@ def _handler(fake: "FakeTwilio"):
             if fault.status:
                 return self._answer(fault.status, _error(fault.code or fault.status, fault.status, to), record)
             message = fake._create(form)
+            if fault.drop:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             if fault.stall_seconds:
                 time.sleep(fault.stall_seconds)
             self._answer(201, message, record)
@@ -230,6 +236,10 @@ class FakeTwilio:
         """The next ``times`` messages are created, then answered only after ``seconds``."""
         self._queue(Fault(stall_seconds=seconds), times)
 
+    def accept_then_hang_up(self, times: int = 1) -> None:
+        """The next ``times`` messages are created, then the connection is closed with no answer."""
+        self._queue(Fault(drop=True), times)
+
     def _queue(self, fault: Fault, times: int) -> None:
         with self.state.lock:
             self.state.faults.extend([fault] * times)
@@ -280,6 +290,13 @@ class FakeTwilioHttpClient(TwilioHttpClient):
         if not url.startswith(TWILIO_API + "/"):
             raise AssertionError(f"a test tried to reach {url.split('?')[0]!r}: tests never reach the network")
         return super().request(method, self.base_url + url[len(TWILIO_API):], *args, **kwargs)
+
+
+def install(app, base_url: str, *, timeout: float = 5.0) -> FakeTwilioHttpClient:
+    """Make ``app`` (configured with TWILIO_SETTINGS) send through the fake at ``base_url``."""
+    client = FakeTwilioHttpClient(base_url, timeout=timeout)
+    app.extensions["twilio_http_client"] = client
+    return client
 
 
 def sign(url: str, params: dict, auth_token: str = AUTH_TOKEN) -> str:

@@ -94,6 +94,17 @@ def test_timeout_after_twilio_accepted_is_unknown_and_never_resent(app, fake):
     assert reload(message).status == "unknown"
 
 
+def test_a_connection_lost_after_sending_is_unknown_and_never_resent(fake):
+    fake.accept_then_hang_up()
+    message = queue()
+
+    delivery.deliver_due(now=T0)
+    delivery.deliver_due(now=T0 + timedelta(days=1))
+
+    assert (reload(message).status, reload(message).last_error) == ("unknown", "connection_lost")
+    assert len(fake.requests) == 1 and len(fake.messages) == 1
+
+
 @pytest.mark.parametrize("code", [21211, 21610, 21614])
 def test_permanent_errors_fail_without_retry(fake, code):
     fake.reject_next(code)
