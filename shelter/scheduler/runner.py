@@ -14,6 +14,7 @@ server, what ``make run`` does). It loops:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -63,11 +64,19 @@ def start_in_thread(app: Flask, **kwargs) -> "SchedulerRunner":
 
     That is what APScheduler's BackgroundScheduler is (the blocking loop in a daemon thread), with
     the same lock around it: a ``flask scheduler run`` started beside it idles, and so does a second
-    development server. ``.stop()`` on the result stops it.
+    development server. ``.stop()`` on the result stops it; so does the end of the process (Ctrl-C,
+    or the reloader restarting it), after a running job has finished.
     """
     runner = SchedulerRunner(app, **kwargs)
-    threading.Thread(target=runner.run, name="shelter-scheduler", daemon=True).start()
+    thread = threading.Thread(target=runner.run, name="shelter-scheduler", daemon=True)
+    thread.start()
+    atexit.register(_stop_and_join, runner, thread)
     return runner
+
+
+def _stop_and_join(runner: "SchedulerRunner", thread: threading.Thread) -> None:
+    runner.stop()
+    thread.join(timeout=30)
 
 
 class SchedulerRunner:
