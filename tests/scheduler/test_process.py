@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from shelter import create_app
 from shelter.config import Config
@@ -101,3 +102,26 @@ def test_the_lock_is_exclusive_within_one_process_too(app):
     finally:
         first.release()
         second.release()
+
+
+@pytest.mark.slow
+def test_a_scheduler_whose_lock_connection_dies_stops_its_jobs_and_takes_the_lock_again(start_scheduler, backend):
+    if backend != "postgresql":
+        pytest.skip("a file lock cannot be taken away from a living process")
+    scheduler = start_scheduler()
+    scheduler.wait_for(STARTED)
+
+    # What a database restart or a dropped connection does to the session holding the advisory lock.
+    db.session.rollback()
+    terminated = db.session.scalar(sa.text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+    db.session.rollback()
+    assert terminated == 1
+
+    scheduler.wait_for("lost its PostgreSQL advisory lock", timeout=10)
+    scheduler.wait_for(STARTED, times=2)  # the lock taken again
+    queue(2, "after-reconnect")
+    wait_until(lambda: statuses() == {"sent": 2}, message="messages sent after the lock was taken again")
+    assert scheduler.terminate() < 5
+    assert "Traceback" not in scheduler.output
