@@ -66,7 +66,7 @@ def test_the_outbox_shows_each_message_with_a_masked_number_and_times_in_wib(cli
     html = client.get("/admin/outbox").get_data(as_text=True)
     assert rows(html) == [str(message.id)]
     assert "+62812****0101" in html and "+6281255500101" not in html
-    assert "followup.reminder" in html and "21211" in html and "Failed" in html
+    assert "followup.reminder" in html and "test:1" in html and "21211" in html and "Failed" in html
     assert "23 Nov 2026 08:01 WIB" in html
 
 
