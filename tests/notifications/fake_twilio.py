@@ -8,7 +8,8 @@
 
 with faults to program: ``too_many_requests(n)`` (429 n times, then normal again),
 ``accept_then_stall(seconds)`` (creates the message, then answers too late for the client's
-timeout), ``accept_then_hang_up()`` (creates it, then closes the connection unanswered), ``reject_next(code)`` / ``reject_number(number, code)`` (21211 invalid 'To', 21610
+timeout), ``accept_then_hang_up()`` (creates it, then closes the connection unanswered),
+``reject_next(code)`` / ``reject_number(number, code)`` (21211 invalid 'To', 21610
 unsubscribed, 21614 not a mobile), ``server_error()``, and ``down()`` / ``up()`` (nothing listens:
 connection refused). It records every request it received (``requests``) and every message it
 created (``messages``).

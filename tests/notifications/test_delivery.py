@@ -211,7 +211,8 @@ def test_two_deliveries_racing_send_each_message_once(app, fake):
         t.join(timeout=60)
 
     assert not errors, errors
-    assert sum(results) == 30, [(m.id, reload(m).status, reload(m).last_error) for m in messages if reload(m).status != "sent"]
+    not_sent = [(m.id, reload(m).status, reload(m).last_error) for m in messages if reload(m).status != "sent"]
+    assert sum(results) == 30, not_sent
     sent_to = [m["to"] for m in fake.messages]
     assert sorted(sent_to) == sorted(m.to_number for m in messages), "each message once"
     assert {reload(m).status for m in messages} == {"sent"}

@@ -151,7 +151,8 @@ def test_resending_an_unknown_message_needs_the_admin_to_accept_a_possible_doubl
 
     client.htmx("POST", f"/admin/outbox/{unknown.id}/resend", data={"accept_duplicate": "y"})
     db.session.expire_all()
-    assert db.session.scalar(sa.select(OutboundMessage.status).where(OutboundMessage.resend_of_id == unknown.id)) == "queued"
+    copy = sa.select(OutboundMessage.status).where(OutboundMessage.resend_of_id == unknown.id)
+    assert db.session.scalar(copy) == "queued"
     assert audit_events("sms.resent")[0].detail["previous_status"] == "unknown"
 
 

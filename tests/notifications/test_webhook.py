@@ -50,7 +50,8 @@ def test_a_signed_callback_moves_the_message_forward(client, message):
     assert state(message)[:3] == ("delivered", SID, None)
 
 
-@pytest.mark.parametrize("signature", [None, "", "bm90IGEgc2lnbmF0dXJl", "wrong"], ids=["missing", "empty", "bad", "garbage"])
+@pytest.mark.parametrize("signature", [None, "", "bm90IGEgc2lnbmF0dXJl", "wrong"],
+                         ids=["missing", "empty", "bad", "garbage"])
 def test_a_callback_without_a_valid_signature_is_refused_and_changes_nothing(client, message, signature):
     before = state(message)
     response = callback(client, status_callback_params(SID, "delivered"), signature=signature)
