@@ -236,7 +236,8 @@ def worklist_for(user, *, today: date, page: int = 1, caseworker: str = "") -> W
     shown = _dedupe(shown)
     page_, groups = _paged(shown, today, page, names)
     return Worklist(mode=mode, today=today, page=page_, groups=groups, counts=counts, selected=caseworker,
-                    summary=_summary(shown, frozenset(KIND_ORDER)), total_overdue=sum(1 for i in shown if when(i, today) == WHEN_OVERDUE))
+                    summary=_summary(shown, frozenset(KIND_ORDER)),
+                    total_overdue=sum(1 for i in shown if when(i, today) == WHEN_OVERDUE))
 
 
 def _summary(items: list[WorklistItem], kinds) -> list[tuple]:
