@@ -27,6 +27,9 @@ from shelter.config import Config
 from shelter.db import sqlite_begin_immediate
 from shelter.extensions import db
 
+# The browser fixtures (Chromium, live server, page) for browser tests in any feature directory.
+pytest_plugins = ["tests.browser.fixtures"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"

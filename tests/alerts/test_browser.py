@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from shelter.alerts.models import CapacityRule
 from shelter.extensions import db
-from tests.browser.conftest import browser, browser_login, browser_problems, live_server, page  # noqa: F401
 from tests.conftest import PASSWORD
 
 

@@ -14,7 +14,6 @@ from shelter.auth.models import User
 from shelter.extensions import db
 from shelter.notifications import service
 from shelter.notifications.models import OutboundMessage
-from tests.browser.conftest import browser, browser_login, browser_problems, live_server, page  # noqa: F401
 from tests.conftest import PASSWORD
 
 

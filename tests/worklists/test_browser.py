@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, browser_login, browser_problems, live_server, page  # noqa: F401
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
