@@ -17,7 +17,7 @@ from shelter.access import (can_manage_facility, get_facility_or_404, get_reside
                             roles_required, visible_facility_ids)
 from shelter.api import serialise
 from shelter.api.errors import ApiError, handle, invalid, not_found
-from shelter.api.openapi import MAX_ID, PER_PAGE, document, ref
+from shelter.api.openapi import PER_PAGE, document, ref
 from shelter.api.schema import Checker, field_problems, parse_date, parse_date_time
 from shelter.auth.models import Role
 from shelter.db import utcnow

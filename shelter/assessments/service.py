@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import lazyload
 
+from shelter.localtime import local_date, zone as local_zone  # noqa: F401 (part of this API)
+from shelter.localtime import local_today as today
 from shelter.assessments.models import (DOMAINS, FINDING_MAX, NOTE_MAX, Assessment, CaseNote, CaseNoteRevision,
                                         NoteKind, Recommendation)
 from shelter.audit import service as audit
@@ -73,16 +74,6 @@ def may_write(user, facility_id: int) -> bool:
 
 # --- dates -------------------------------------------------------------------------------------------------
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SHELTER"].timezone)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(local_zone()).date()
-
-
-def today() -> date:
-    return local_date(utcnow())
 
 
 def due_days() -> int:

@@ -9,14 +9,14 @@ carry counts and fixed wording only, never a name, NIK, address or a Rumah Aman 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
+from shelter.localtime import local_date, local_today, zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
 from shelter.auth.models import Role, User, UserRole, user_facilities
 from shelter.db import utcnow
@@ -76,19 +76,6 @@ class StalePlan(FollowUpError):
 
 
 # --- days in the configured zone ---------------------------------------------------------------------
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SHELTER"].timezone)
-
-
-def local_date(moment: datetime) -> date:
-    """The WIB calendar day of a UTC moment."""
-    return moment.astimezone(zone()).date()
-
-
-def local_today(now: datetime | None = None) -> date:
-    return local_date(now or utcnow())
-
 
 # --- who may do what ------------------------------------------------------------------------------------
 

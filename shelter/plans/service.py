@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from shelter.localtime import local_date, local_today, zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
 from shelter.auth.models import Role, User, user_facilities
 from shelter.db import utcnow
@@ -105,18 +105,6 @@ def may_approve(user, facility_id: int) -> bool:
 
 
 # --- days -------------------------------------------------------------------------------------------------------
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SHELTER"].timezone)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(zone()).date()
-
-
-def local_today() -> date:
-    return local_date(utcnow())
-
 
 def review_days() -> int:
     return current_app.config["SHELTER"].plan_review_days

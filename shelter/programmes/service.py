@@ -20,14 +20,13 @@ session at once each write only their own residents' rows; for the same resident
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from shelter.localtime import local_start, local_today, zone as local_zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
@@ -121,19 +120,6 @@ def may_take_attendance(user, facility_id: int) -> bool:
 
 
 # --- time --------------------------------------------------------------------------------------------------
-
-def local_zone() -> ZoneInfo:
-    name = current_app.config["SHELTER"].timezone if has_app_context() else "Asia/Jakarta"
-    return ZoneInfo(name)
-
-
-def local_today() -> date:
-    return utcnow().astimezone(local_zone()).date()
-
-
-def local_start(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=local_zone()).astimezone(timezone.utc)
-
 
 # --- the catalogue -------------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ answer htmx with 200 (htmx 2 does not swap 4xx) and plain posts with 422 (409 fo
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from shelter.localtime import local_today  # noqa: F401 (part of this API)
 from shelter.access import visible_facility_ids
 from shelter.auth.models import Role, User, UserRole, user_facilities
 from shelter.extensions import db
@@ -47,11 +46,6 @@ KIND_LABELS = {
 MINE_KINDS = frozenset(KIND_ORDER) - {WorkKind.PLAN_APPROVAL}
 # Work that belongs to a resident's caseworker (sessions belong to a programme, not to a person).
 PERSONAL_KINDS = frozenset(KIND_ORDER) - {WorkKind.SESSION_TODAY}
-
-
-def local_today() -> date:
-    """Today's date where the shelters are (WIB by default), not on the server's clock."""
-    return datetime.now(ZoneInfo(current_app.config["SHELTER"].timezone)).date()
 
 
 def _sources():
