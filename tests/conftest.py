@@ -27,8 +27,9 @@ from shelter.config import Config
 from shelter.db import sqlite_begin_immediate
 from shelter.extensions import db
 
-# The browser fixtures (Chromium, live server, page) for browser tests in any feature directory.
-pytest_plugins = ["tests.browser.fixtures"]
+# Shared fixtures for tests in any feature directory: the browser (Chromium, live server, page) and
+# the fake Twilio API.
+pytest_plugins = ["tests.browser.fixtures", "tests.notifications.fixtures"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])

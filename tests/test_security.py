@@ -10,7 +10,6 @@ import json
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from werkzeug.routing import IntegerConverter

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from shelter.audit.models import AuditEvent
 from shelter.extensions import db
 from tests.conftest import PASSWORD, audit_events, counting_statements, login
 

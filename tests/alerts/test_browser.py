@@ -38,7 +38,7 @@ def test_manager_adds_and_switches_off_a_rule_without_a_reload(page, browser_log
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#capacity-rules button.danger")
-    expect(page.locator(f"#capacity-rules form[action$='/activate']")).to_have_count(1)
+    expect(page.locator("#capacity-rules form[action$='/activate']")).to_have_count(1)
     assert page.evaluate("window.__marker") == "no reload"
 
     db.session.rollback()

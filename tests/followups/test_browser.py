@@ -15,7 +15,7 @@ from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.followups.models import FollowUp
 from tests.conftest import PASSWORD
-from tests.followups.conftest import admit_and_discharge, make_user, world  # noqa: F401
+from tests.followups.conftest import admit_and_discharge
 
 
 @pytest.mark.browser

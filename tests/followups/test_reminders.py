@@ -16,7 +16,6 @@ from shelter.followups import service
 from shelter.followups.reminders import send_due_reminders
 from shelter.notifications.delivery import deliver_due
 from tests.followups.conftest import admit_and_discharge, outbox, schedule, wib
-from tests.notifications.conftest import fake_twilio, sms_via_fake_twilio  # noqa: F401
 from tests.notifications.fake_twilio import TWILIO_SETTINGS
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from shelter.extensions import db
 from shelter.plans import service
 from shelter.plans.models import PlanGoal, PlanVersion, RehabilitationPlan
-from tests.conftest import audit_events, extract
+from tests.conftest import audit_events
 
 
 def goal_form(prefix="new", **values):

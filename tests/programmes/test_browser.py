@@ -18,7 +18,7 @@ from shelter.auth.models import User
 from shelter.programmes.models import Attendance, Enrollment
 from tests.conftest import PASSWORD
 # The programme fixtures (panti is what caseworker and make_stay build on).
-from tests.programmes.conftest import caseworker, make_programme, make_stay, panti, session_on  # noqa: F401
+from tests.programmes.conftest import session_on
 
 MARKS = ("present", "absent", "excused")
 

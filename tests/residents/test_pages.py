@@ -88,7 +88,7 @@ def test_filters_by_stay_and_facility(as_intake, intake_a, facility_a, make_resi
     assert names(status="never") == ["Belum Masuk"]
     assert names(status="staying", facility=str(facility_a.id)) == ["Sedang Tinggal"]
     assert len(names(facility=str(facility_a.id))) == 3
-    assert as_intake.get(f"/residents/?status=never").status_code == 200
+    assert as_intake.get("/residents/?status=never").status_code == 200
     bad = as_intake.htmx("POST", "/residents/", data={"facility": "99999"}).get_data(as_text=True)
     assert "Choose a facility from the list." in bad
 

@@ -18,7 +18,6 @@ from shelter.extensions import db
 from shelter.followups.models import FollowUp
 from shelter.scheduler.runner import IDLE_MESSAGE
 from shelter.stays.models import Stay
-from tests.notifications.conftest import fake_twilio  # noqa: F401  (fixture)
 from tests.notifications.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from tests.scheduler.conftest import STARTED, outbox, wait_until
 
