@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import lazyload
 
+from shelter.errors import FieldProblems
 from shelter.localtime import local_date, zone as local_zone  # noqa: F401 (part of this API)
 from shelter.localtime import local_today as today
 from shelter.assessments.models import (DOMAINS, FINDING_MAX, NOTE_MAX, Assessment, CaseNote, CaseNoteRevision,
@@ -42,14 +43,8 @@ class AssessmentError(Exception):
     code = "assessment_error"
 
 
-class Invalid(AssessmentError):
+class Invalid(FieldProblems, AssessmentError):
     """Some fields are not acceptable: ``problems`` maps field → code."""
-
-    code = "invalid"
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(", ".join(f"{k}:{v}" for k, v in problems.items()))
-        self.problems = problems
 
 
 class NotAuthor(AssessmentError):

@@ -16,6 +16,7 @@ from flask import current_app, g, render_template
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
+from shelter.errors import FieldProblems
 from shelter.localtime import local_date, local_today, zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
 from shelter.auth.models import Role, User, UserRole, user_facilities
@@ -45,14 +46,10 @@ class FollowUpError(Exception):
     code = "followup_error"
 
 
-class FollowUpInvalid(FollowUpError):
+class FollowUpInvalid(FieldProblems, FollowUpError):
     """Field-level problems: {field: code}, never the values typed."""
 
     code = "followup_invalid"
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(", ".join(f"{k}:{v}" for k, v in sorted(problems.items())))
-        self.problems = problems
 
 
 class AlreadyRecorded(FollowUpError):

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from shelter.errors import FieldProblems
 from shelter.localtime import local_date, local_today, zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
 from shelter.auth.models import Role, User, user_facilities
@@ -73,14 +74,8 @@ class NotAllowed(PlanError):
     code = "not_allowed"
 
 
-class Invalid(PlanError):
+class Invalid(FieldProblems, PlanError):
     """Field problems: ``{field: code}`` (codes, never the values typed)."""
-
-    code = "invalid"
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(", ".join(f"{k}={v}" for k, v in problems.items()))
-        self.problems = problems
 
 
 # --- who may do what, per facility --------------------------------------------------------------------------

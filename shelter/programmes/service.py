@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from shelter.errors import FieldProblems
 from shelter.localtime import local_start, local_today, zone as local_zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
 from shelter.db import utcnow
@@ -49,14 +50,8 @@ class ProgrammeError(Exception):
     code = "programme_error"
 
 
-class InvalidProgramme(ProgrammeError):
+class InvalidProgramme(FieldProblems, ProgrammeError):
     """``problems``: {field: code} (required, too_long, out_of_range, before_start, control_characters, …)."""
-
-    code = "invalid"
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(", ".join(f"{k}={v}" for k, v in problems.items()))
-        self.problems = problems
 
 
 class NoOpenStay(ProgrammeError):

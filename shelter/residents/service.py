@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from shelter.errors import FieldProblems
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
@@ -34,12 +35,8 @@ DESCRIPTION_MAX = 2000
 GUARDIAN_CHAIN_MAX = 20  # how far up a guardian chain we look for a loop
 
 
-class ResidentInvalid(ValueError):
+class ResidentInvalid(FieldProblems, ValueError):
     """Field-level problems: {field: code}. Codes: required, too_long, nik_format, in_future, …"""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(", ".join(f"{k}:{v}" for k, v in sorted(problems.items())))
-        self.problems = problems
 
 
 class StaleResident(Exception):
@@ -244,12 +241,8 @@ def record_view(resident: Resident, *, by, facility_id: int | None = None, part:
 
 # --- family contacts and persons who must have no contact -------------------------------------------
 
-class ContactInvalid(ValueError):
+class ContactInvalid(FieldProblems, ValueError):
     """Field-level problems of a family contact or no-contact person: {field: code}, never values."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(", ".join(f"{k}:{v}" for k, v in sorted(problems.items())))
-        self.problems = problems
 
 
 class ContactNotFound(LookupError):
