@@ -43,8 +43,10 @@ run: $(STAMP) translations
 	@echo "Shelter is at http://127.0.0.1:$(PORT)/ — stop with Ctrl-C."
 	$(BIN)/flask scheduler dev-server --host 127.0.0.1 --port $(PORT)
 
+# Two workers (pytest-xdist): the suite runs on both databases within the 15-minute budget on 2 cores.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) $(TEST_STAMP) translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
