@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -72,6 +73,14 @@ def assessment_status(stay: Stay, assessments: list[Assessment]) -> AssessmentSt
                             overdue=not assessments and stay.is_open and service.today() > due_on)
 
 
+def _item_url(stay_id: int, resident_id: int, facility_id: int) -> str:
+    # Only case writers may open the assessment form; an admin or facility manager gets the resident page
+    # instead of a link that 404s.
+    if current_user.is_authenticated and service.may_write(current_user, facility_id):
+        return url_for("assessments.new", stay_id=stay_id)
+    return url_for("residents.show", resident_id=resident_id)
+
+
 def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, today: date) -> list[WorklistItem]:
     """ASSESSMENT_DUE for each open stay that has no assessment yet: due ``assessment_due_days`` after
     the admission (WIB), overdue after that day. One statement however many residents."""
@@ -94,7 +103,7 @@ def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, 
         due_on = service.local_date(admitted_at) + days
         items.append(WorklistItem(
             kind=WorkKind.ASSESSMENT_DUE, due_on=due_on, facility_id=facility_id, caseworker_id=caseworker,
-            url=url_for("assessments.new", stay_id=stay_id), resident_id=resident_id, resident_name=name,
+            url=_item_url(stay_id, resident_id, facility_id), resident_id=resident_id, resident_name=name,
             label=label, overdue=today > due_on,
         ))
     return items

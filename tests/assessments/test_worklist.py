@@ -25,6 +25,20 @@ def items(app, **kwargs):
         return worklist_items(today=today(), **kwargs)
 
 
+def test_a_case_writer_gets_the_form_others_the_resident_page(app, world, make_user):
+    from flask_login import login_user
+
+    from shelter.auth.models import Role
+    manager = make_user(roles={Role.FACILITY_MANAGER}, facilities=[world.facility])
+    db.session.commit()
+    for user, url in ((world.caseworker, f"/assessments/stays/{world.stay.id}/new"),
+                      (manager, f"/residents/{world.resident.id}")):
+        with app.test_request_context():
+            login_user(user)
+            [item] = worklist_items(today=today(), facility_ids={world.facility.id}, caseworker_id=None)
+            assert item.url == url
+
+
 def test_stays_without_assessment_are_due_and_overdue(app, world, make_resident, make_stay):
     late = make_stay(make_resident(world.facility), world.facility, days_ago=9, caseworker=world.colleague)
     done = make_stay(make_resident(world.facility), world.facility, days_ago=9, caseworker=world.caseworker)
@@ -40,7 +54,7 @@ def test_stays_without_assessment_are_due_and_overdue(app, world, make_resident,
     assert fresh.kind == WorkKind.ASSESSMENT_DUE and not fresh.overdue
     assert fresh.due_on == local_date(world.stay.admitted_at) + timedelta(days=5)
     assert overdue.overdue and overdue.caseworker_id == world.colleague.id
-    assert fresh.url == f"/assessments/stays/{world.stay.id}/new"
+    assert fresh.url == f"/residents/{world.resident.id}"  # no case writer signed in: no form link that 404s
     assert fresh.resident_name == world.resident.full_name and fresh.facility_id == world.facility.id
 
     mine = items(app, facility_ids={world.facility.id}, caseworker_id=world.caseworker.id)
