@@ -20,6 +20,14 @@ STATUS_LABELS = {
     MessageStatus.UNKNOWN.value: _l("Unknown"),
 }
 
+# What each kind of SMS is for, in words; a purpose not listed here shows its code.
+PURPOSE_LABELS = {
+    "followup.due": _l("Follow-up due"),
+    "followup.overdue": _l("Follow-up overdue"),
+    "followup.flagged": _l("Follow-up flagged"),
+    "capacity.alert": _l("Capacity alert"),
+}
+
 
 class PreferencesForm(FlaskForm):
     phone = StringField(_l("Mobile phone number"), filters=[strip], validators=[
@@ -48,7 +56,7 @@ class OutboxFilterForm(FlaskForm):
     purpose = SelectField(_l("Purpose"), default="", choices=[])
 
     def set_purpose_choices(self, purposes: list[str]):
-        self.purpose.choices = [SelectChoice("", _l("All purposes")), *(SelectChoice(p, p) for p in purposes)]
+        self.purpose.choices = [SelectChoice("", _l("All purposes")), *(SelectChoice(p, PURPOSE_LABELS.get(p, p)) for p in purposes)]
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -14,7 +14,7 @@ from shelter.audit import service as audit
 from shelter.extensions import db
 from shelter.fragments import error_status, flash_oob, wants_fragment
 from shelter.notifications import queries, service
-from shelter.notifications.forms import STATUS_LABELS, OutboxFilterForm, PreferencesForm, ResendForm
+from shelter.notifications.forms import PURPOSE_LABELS, STATUS_LABELS, OutboxFilterForm, PreferencesForm, ResendForm
 from shelter.notifications.models import OutboundMessage
 from shelter.phones import to_e164
 
@@ -31,7 +31,8 @@ def csrf_exempt(view):
 
 @bp.app_context_processor
 def _sms_helpers():
-    return {"mask_number": service.mask_number, "sms_status_label": lambda s: STATUS_LABELS.get(s, s)}
+    return {"mask_number": service.mask_number, "sms_status_label": lambda s: STATUS_LABELS.get(s, s),
+            "sms_purpose_label": lambda p: PURPOSE_LABELS.get(p, p)}
 
 
 # --- Twilio's delivery reports -------------------------------------------------------------------
