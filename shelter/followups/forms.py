@@ -94,7 +94,7 @@ class FilterForm(FlaskForm):
 
     facility = SelectField(_l("Facility"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False,
-                         choices=options([("", _l("All")), ("open", _l("Open")), ("overdue", _l("Overdue")),
+                         choices=options([("", _l("All")), ("open", _l("Not done yet")), ("overdue", _l("Overdue")),
                                           ("done", _l("Done")), ("missed", _l("Missed"))]))
     outcome = SelectField(_l("Outcome"), validate_choice=False,
                           choices=options([("", _l("All"))] + list(labels.OUTCOMES.items())))

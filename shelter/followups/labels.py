@@ -16,7 +16,7 @@ OUTCOMES = {
     "re_referral_needed": _l("Re-referral needed"),
 }
 STATUSES = {
-    "open": _l("Open"),
+    "open": _l("Not done yet"),
     "done": _l("Done"),
     "missed": _l("Missed"),
 }
