@@ -145,6 +145,14 @@ def paths() -> dict:
             description=MANAGE + " The first on the waitlist is promoted into the freed place at once (no offer "
                                  "step). 409 enrolment_not_active when it already ended.",
         )},
+        "/enrolments/{enrollment_id}/complete": {"post": _op(
+            "completeEnrolment", "Mark an enrolled resident as having completed the programme",
+            _responses(200, "Enrolment", "status completed, with completed_at; the place stays taken", 404, 409),
+            tags=["programmes"], parameters=[_id_param("enrollment_id")],
+            description=MANAGE + " The completion certificate page opens from then on. 409 "
+                                 "enrolment_not_enrolled when the enrolment holds no place: waitlisted, "
+                                 "already completed, withdrawn or ended at discharge.",
+        )},
         "/programme-sessions/{session_id}/attendance": {"post": _op(
             "recordAttendance", "Record attendance marks for one session",
             _responses(200, "AttendanceSaved", "Saved; a second mark for the same resident replaces the first",

@@ -25,6 +25,8 @@ MESSAGES = {
     "already_enrolled": "This resident is already enrolled in this programme or on its waitlist.",
     "not_eligible": "The programme's restrictions do not fit this resident; send override_reason to enrol anyway.",
     "enrolment_not_active": "This enrolment has already ended.",
+    "enrolment_not_enrolled": "Only an enrolment holding a place (status enrolled) can be marked completed; "
+                              "this one is waitlisted, already completed, or has ended. Nothing was changed.",
     "not_enrolled": "A mark is for someone not holding a place in this programme; nothing was saved.",
     "session_not_started": "This session is after today; attendance can be taken from its day on.",
 }
@@ -175,6 +177,21 @@ def withdraw(enrollment_id: int):
     promoted = commit(lambda: service.withdraw(enrollment, by=current_user))
     return {"enrolment": enrolment_json(enrollment, None),
             "promoted": enrolment_json(promoted, None) if promoted is not None else None}
+
+
+@bp.post("/enrolments/<id:enrollment_id>/complete")
+def enrolment_complete(enrollment_id: int):
+    enrollment = enrollment_or_404(enrollment_id, service.may_manage)
+
+    def mark_completed():
+        try:
+            return service.complete(enrollment, by=current_user)
+        except service.EnrollmentNotActive:
+            # The service's enrolment_not_active also covers the waitlist here: a code of its own, so a
+            # partner system can tell "holds no place" from withdraw's "already ended".
+            raise ApiError(409, "enrolment_not_enrolled", MESSAGES["enrolment_not_enrolled"]) from None
+
+    return enrolment_json(commit(mark_completed), None)
 
 
 @bp.post("/programme-sessions/<id:session_id>/attendance")

@@ -29,7 +29,7 @@ def document_operations() -> set[tuple[str, str]]:
 def test_document_lists_exactly_the_app_routes(app):
     assert document()["servers"] == [{"url": PREFIX}]
     assert document_operations() == app_operations(app)
-    assert len(document_operations()) == 34
+    assert len(document_operations()) == 35
 
 
 def test_path_parameters_match_the_templates():

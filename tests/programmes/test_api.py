@@ -11,6 +11,7 @@ from shelter.extensions import db
 from shelter.programmes import service
 from shelter.programmes.models import Attendance, Enrollment
 from tests.api.conftest import Api, error_code, fields, token_for
+from tests.conftest import audit_events
 from tests.programmes.conftest import session_on
 
 
@@ -66,6 +67,52 @@ def test_enrol_beyond_capacity_waitlists_and_withdrawal_promotes(app, api, make_
     assert api.post(f"enrolments/{bodies[0]['id']}/withdraw").status_code == 409
 
 
+def test_complete_marks_an_enrolled_resident_and_keeps_the_place(app, api, make_programme, make_stay, caseworker):
+    programme = make_programme(capacity=1)
+    enrolled = service.enrol(programme, make_stay().resident, by=caseworker)
+    waitlisted = service.enrol(programme, make_stay().resident, by=caseworker)
+    db.session.commit()
+    response = api.post(f"enrolments/{enrolled.id}/complete")  # the Api client checks it against the schema
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["id"], body["status"], body["waitlist_position"]) == (enrolled.id, "completed", None)
+    assert body["completed_at"] is not None and body["ended_at"] is None
+    assert [e.target_id for e in audit_events("programme.completed")] == [enrolled.id]
+    listed = {e["id"]: e for e in api.get(f"programmes/{programme.id}/enrolments").get_json()["enrolments"]}
+    assert (listed[waitlisted.id]["status"], listed[waitlisted.id]["waitlist_position"]) == ("waitlisted", 1)
+    assert api.get(f"programmes/{programme.id}").get_json()["enrolled"] == 1  # completing frees no place
+
+    again = api.post(f"enrolments/{enrolled.id}/complete")
+    assert again.status_code == 409 and error_code(again) == "enrolment_not_enrolled"
+    assert len(audit_events("programme.completed")) == 1
+
+
+def test_complete_refuses_the_waitlist_and_ended_enrolments(app, api, make_programme, make_stay, caseworker):
+    programme = make_programme(capacity=1)
+    enrolled = service.enrol(programme, make_stay().resident, by=caseworker)
+    waitlisted = service.enrol(programme, make_stay().resident, by=caseworker)
+    db.session.commit()
+    response = api.post(f"enrolments/{waitlisted.id}/complete")
+    assert response.status_code == 409 and error_code(response) == "enrolment_not_enrolled"
+    assert api.post(f"enrolments/{enrolled.id}/withdraw").status_code == 200  # promotes the waitlisted one
+    response = api.post(f"enrolments/{enrolled.id}/complete")
+    assert response.status_code == 409 and error_code(response) == "enrolment_not_enrolled"
+    db.session.expire_all()
+    assert db.session.get(Enrollment, enrolled.id).status == "withdrawn"
+    assert db.session.get(Enrollment, enrolled.id).completed_at is None
+    assert audit_events("programme.completed") == []
+
+
+def test_complete_is_for_the_roles_that_manage_programmes(app, make_user, make_programme, make_stay, panti,
+                                                          caseworker):
+    enrollment = service.enrol(make_programme(), make_stay().resident, by=caseworker)
+    db.session.commit()
+    intake = Api(app, token_for(make_user(roles=("intake_staff",), facilities=[panti])))
+    assert intake.post(f"enrolments/{enrollment.id}/complete").status_code == 404
+    manager = Api(app, token_for(make_user(roles=("case_manager",), facilities=[panti])))
+    assert manager.post(f"enrolments/{enrollment.id}/complete").get_json()["status"] == "completed"
+
+
 def test_restrictions_and_stays_are_checked(app, api, make_programme, make_stay, make_facility):
     programme = make_programme(eligible_sex="female")
     man = make_stay(sex="male").resident_id
@@ -114,6 +161,7 @@ def test_outside_the_facility_everything_is_404(app, make_user, make_facility, m
     assert outsider.post(f"programmes/{programme.id}/enrolments",
                          json={"resident_id": stay.resident_id}).status_code == 404
     assert outsider.post(f"enrolments/{enrollment.id}/withdraw").status_code == 404
+    assert outsider.post(f"enrolments/{enrollment.id}/complete").status_code == 404
     assert outsider.post(f"programme-sessions/{session.id}/attendance",
                          json={"marks": [{"enrollment_id": enrollment.id, "status": "present"}]}).status_code == 404
     db.session.expire_all()
