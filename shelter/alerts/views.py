@@ -91,7 +91,8 @@ def facility_context(facility, *, form=None, page=1) -> dict:
 def rules_fragment(facility, *, oob: bool = False) -> str:
     """The rules table (in place, or out of band), with the low banner and flash messages out of band."""
     return (render_template("alerts/_rules.html", facility=facility, rules=service.rules_of(facility.id), oob=oob)
-            + render_template("alerts/_low_banner.html", low=service.low_rules([facility.id]), oob=True)
+            + render_template("alerts/_low_banner.html", low=service.low_rules([facility.id]), oob=True,
+                              single_facility=True)
             + flash_oob())
 
 

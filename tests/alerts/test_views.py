@@ -162,3 +162,13 @@ def test_pages_issue_the_same_number_of_statements_with_more_rules_and_alerts(
     assert len(alerts()) >= 8
     after = statements_per_page()
     assert after == before
+
+
+def test_the_empty_banner_speaks_of_one_facility_on_its_page_and_of_all_on_the_list(client, ward, manager,
+                                                                                    login_in_english):
+    facility, _ = ward
+    login_in_english(manager)
+    one = client.get(f"/alerts/facilities/{facility.id}").get_data(as_text=True)
+    assert "This facility is not low on capacity now." in one and "No facility is low" not in one
+    everyone = client.get("/alerts/").get_data(as_text=True)
+    assert "No facility is low on capacity now." in everyone and "This facility is not low" not in everyone
