@@ -120,6 +120,32 @@ def get_facility_or_404(facility_id: int) -> Facility:
     return facility
 
 
+def find_stay(stay_id: int, allowed=None):
+    """The stay, if it is in one of the current user's facilities and ``allowed(user, facility_id)``
+    (when given: a feature's role rule) says yes; None otherwise. The one scope check of a stay:
+    pages turn None into a 404 (``get_stay_or_404``), the API into its JSON 404."""
+    from shelter.stays.models import Stay
+
+    if not _valid_id(stay_id):
+        return None
+    stay = db.session.get(Stay, stay_id)
+    if stay is None:
+        return None
+    ids = visible_facility_ids(current_user)
+    if ids is not None and stay.facility_id not in ids:
+        return None
+    if allowed is not None and not allowed(current_user, stay.facility_id):
+        return None
+    return stay
+
+
+def get_stay_or_404(stay_id: int, allowed=None):
+    stay = find_stay(stay_id, allowed)
+    if stay is None:
+        abort(404)
+    return stay
+
+
 def can_see_address(user, facility: Facility) -> bool:
     """A Rumah Aman's address: only its own staff and admins. A panti's address is public."""
     if not facility.is_safe_house:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_login import current_user
 
-from shelter.access import roles_required, visible_facility_ids
+from shelter.access import find_stay, roles_required
 from shelter.api.errors import ApiError, invalid, not_found
 from shelter.api.openapi_assessments import NOTES_PER_PAGE
 from shelter.api.schema import parse_date
@@ -25,13 +25,8 @@ WINDOW_CLOSED = "A note can be edited for 24 hours after it was written; write a
 # --- lookups: scope and role first ------------------------------------------------------------------------
 
 def stay_or_404(stay_id: int, *, write: bool = False) -> Stay:
-    stay = db.session.get(Stay, stay_id)
-    ids = visible_facility_ids(current_user)
-    if stay is None or (ids is not None and stay.facility_id not in ids):
-        raise not_found("Stay")
-    if not service.may_read(current_user, stay.facility_id):
-        raise not_found("Stay")
-    if write and not service.may_write(current_user, stay.facility_id):
+    stay = find_stay(stay_id, service.may_write if write else service.may_read)
+    if stay is None:
         raise not_found("Stay")
     return stay
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from shelter.access import roles_required
+from shelter.access import find_stay, roles_required
 from shelter.api.errors import ApiError, invalid, not_found
 from shelter.api.schema import parse_date
 from shelter.api.serialise import iso
@@ -35,8 +35,8 @@ MESSAGES = {
 # --- lookups ------------------------------------------------------------------------------------------------
 
 def stay_or_404(stay_id: int, allowed=service.may_read) -> Stay:
-    stay = db.session.get(Stay, stay_id)
-    if stay is None or not allowed(current_user, stay.facility_id):
+    stay = find_stay(stay_id, allowed)
+    if stay is None:
         raise not_found("Stay")
     return stay
 

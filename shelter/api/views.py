@@ -13,7 +13,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from shelter.access import (can_manage_facility, get_facility_or_404, get_resident_or_404, resident_scope_clause,
+from shelter.access import (can_manage_facility, find_stay, get_facility_or_404, get_resident_or_404, resident_scope_clause,
                             roles_required, visible_facility_ids)
 from shelter.api import serialise
 from shelter.api.errors import ApiError, handle, invalid, not_found
@@ -97,8 +97,8 @@ def bed_or_404(bed_id: int, allowed) -> Bed:
 
 
 def stay_or_404(stay_id: int, allowed) -> Stay:
-    stay = db.session.scalar(_in_scope(sa.select(Stay).where(Stay.id == stay_id), Stay.facility_id))
-    if stay is None or not allowed(current_user, stay.facility_id):
+    stay = find_stay(stay_id, allowed)
+    if stay is None:
         raise not_found("Stay")
     get_resident_or_404(stay.resident_id)
     return stay

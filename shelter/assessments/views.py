@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shelter import access
 from shelter.access import get_resident_or_404, visible_facility_ids
 from shelter.assessments import forms, queries, service
 from shelter.assessments.models import FINDING_MAX, Assessment, CaseNote
@@ -41,14 +42,7 @@ def _reader_or_404() -> None:
 def get_stay_or_404(stay_id: int, *, write: bool = False) -> Stay:
     """The stay, if the user reads case files in its facility (and, with ``write``, may write there)."""
     _reader_or_404()
-    stay = db.session.get(Stay, stay_id)
-    if stay is None:
-        abort(404)
-    ids = visible_facility_ids(current_user)
-    if ids is not None and stay.facility_id not in ids:
-        abort(404)
-    if not service.may_read(current_user, stay.facility_id):
-        abort(404)
+    stay = access.get_stay_or_404(stay_id, service.may_read)
     if write and not service.may_write(current_user, stay.facility_id):
         abort(404)
     return stay

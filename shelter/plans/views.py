@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from shelter.access import get_resident_or_404, roles_required, visible_facility_ids
+from shelter.access import get_resident_or_404, get_stay_or_404, roles_required, visible_facility_ids
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.i18n import date_filter
@@ -33,10 +33,7 @@ read_roles = roles_required(*service.READ_ROLES)
 # --- lookups: scope and role first; anything else is a 404 ------------------------------------------------------
 
 def stay_or_404(stay_id: int, allowed=service.may_read) -> Stay:
-    stay = db.session.get(Stay, stay_id)
-    if stay is None or not allowed(current_user, stay.facility_id):
-        abort(404)
-    return stay
+    return get_stay_or_404(stay_id, allowed)
 
 
 def plan_or_404(plan_id: int, allowed=service.may_read) -> RehabilitationPlan:

@@ -23,7 +23,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shelter.access import get_facility_or_404, get_resident_or_404, resident_scope_clause
+from shelter.access import get_facility_or_404, get_stay_or_404, get_resident_or_404, resident_scope_clause
 from shelter.board import matching
 from shelter.board.views import natural_key, oob_updates
 from shelter.db import utcnow
@@ -63,13 +63,7 @@ def bed_or_404(bed_id: int, allowed) -> Bed:
 
 
 def stay_or_404(stay_id: int, allowed=None) -> Stay:
-    stay = db.session.get(Stay, stay_id)
-    if stay is None:
-        abort(404)
-    get_facility_or_404(stay.facility_id)
-    if allowed is not None and not allowed(current_user, stay.facility_id):
-        abort(404)
-    return stay
+    return get_stay_or_404(stay_id, allowed)
 
 
 def hold_or_404(hold_id: int) -> BedHold:

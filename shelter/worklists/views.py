@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
-from shelter.access import get_facility_or_404
+from shelter.access import get_stay_or_404
 from shelter.auth.models import Role, User
 from shelter.extensions import db
 from shelter.fragments import error_status, flash_oob, wants_fragment
@@ -80,11 +80,7 @@ def _template_globals(state) -> None:
 
 def stay_or_404(stay_id: int) -> Stay:
     """A stay in one of the user's facilities (404 otherwise, never 403)."""
-    stay = db.session.get(Stay, stay_id)
-    if stay is None:
-        abort(404)
-    get_facility_or_404(stay.facility_id)
-    return stay
+    return get_stay_or_404(stay_id)
 
 
 def _resident_url(stay: Stay) -> str:
