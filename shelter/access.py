@@ -120,6 +120,18 @@ def get_facility_or_404(facility_id: int) -> Facility:
     return facility
 
 
+def works_in(user, facility_id: int, *roles) -> bool:
+    """The user belongs to this facility and holds one of ``roles`` (Role members or their values)."""
+    from shelter.auth.models import Role
+
+    return facility_id in user.facility_ids and user.has_role(*(Role(r) for r in roles))
+
+
+def acts_in(user, facility_id: int, *roles) -> bool:
+    """Admins everywhere; otherwise ``works_in``."""
+    return user.is_admin or works_in(user, facility_id, *roles)
+
+
 def find_stay(stay_id: int, allowed=None):
     """The stay, if it is in one of the current user's facilities and ``allowed(user, facility_id)``
     (when given: a feature's role rule) says yes; None otherwise. The one scope check of a stay:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import lazyload
 
+from shelter.access import acts_in, works_in
 from shelter.errors import FieldProblems
 from shelter.localtime import local_date, zone as local_zone  # noqa: F401 (part of this API)
 from shelter.localtime import local_today as today
@@ -58,13 +59,11 @@ class EditWindowClosed(AssessmentError):
 # --- who may ---------------------------------------------------------------------------------------------
 
 def may_read(user, facility_id: int) -> bool:
-    if user.is_admin:
-        return True
-    return facility_id in user.facility_ids and user.has_role(*READ_ROLES)
+    return acts_in(user, facility_id, *READ_ROLES)
 
 
 def may_write(user, facility_id: int) -> bool:
-    return facility_id in user.facility_ids and user.has_role(*WRITE_ROLES)
+    return works_in(user, facility_id, *WRITE_ROLES)
 
 
 # --- dates -------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from flask import current_app, g, render_template
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
+from shelter.access import works_in
 from shelter.errors import FieldProblems
 from shelter.localtime import local_date, local_today, zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
@@ -76,8 +77,7 @@ class StalePlan(FollowUpError):
 
 # --- who may do what ------------------------------------------------------------------------------------
 
-def _works_in(user, facility_id: int, *roles: Role) -> bool:
-    return facility_id in user.facility_ids and user.has_role(*roles)
+_works_in = works_in
 
 
 def may_record(user, facility_id: int) -> bool:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from shelter.access import acts_in, works_in
 from shelter.errors import FieldProblems
 from shelter.localtime import local_date, local_today, zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
@@ -85,18 +86,16 @@ READ_ROLES = (Role.ADMIN, Role.FACILITY_MANAGER, Role.CASE_MANAGER, Role.CASEWOR
 
 def may_read(user, facility_id: int) -> bool:
     """Admins everywhere (read only); case managers, caseworkers and facility managers in their facilities."""
-    if user.is_admin:
-        return True
-    return facility_id in user.facility_ids and user.has_role(*READ_ROLES)
+    return acts_in(user, facility_id, *READ_ROLES)
 
 
 def may_write(user, facility_id: int) -> bool:
     """Build a plan, change goals, submit, record reviews: caseworkers (pekerja sosial) of the facility."""
-    return facility_id in user.facility_ids and user.has_role(Role.CASEWORKER)
+    return works_in(user, facility_id, Role.CASEWORKER)
 
 
 def may_approve(user, facility_id: int) -> bool:
-    return facility_id in user.facility_ids and user.has_role(Role.CASE_MANAGER)
+    return works_in(user, facility_id, Role.CASE_MANAGER)
 
 
 # --- days -------------------------------------------------------------------------------------------------------

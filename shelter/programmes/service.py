@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from shelter.access import acts_in
 from shelter.errors import FieldProblems
 from shelter.localtime import local_start, local_today, zone as local_zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
@@ -99,11 +100,7 @@ ATTENDANCE_ROLES = ("caseworker", "intake_staff", "facility_manager", "case_mana
 
 
 def _acts_in(user, facility_id: int, roles) -> bool:
-    from shelter.auth.models import Role
-
-    if user.is_admin:
-        return True
-    return facility_id in user.facility_ids and user.has_role(*(Role(r) for r in roles))
+    return acts_in(user, facility_id, *roles)
 
 
 def may_manage(user, facility_id: int) -> bool:

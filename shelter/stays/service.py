@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from shelter.access import acts_in
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
@@ -100,11 +101,7 @@ HOLD_ROLES = ("intake_staff", "facility_manager", "case_manager")
 
 
 def _acts_in(user, facility_id: int, roles) -> bool:
-    from shelter.auth.models import Role
-
-    if user.is_admin:
-        return True
-    return facility_id in user.facility_ids and user.has_role(*(Role(r) for r in roles))
+    return acts_in(user, facility_id, *roles)
 
 
 def may_admit(user, facility_id: int) -> bool:
