@@ -72,6 +72,7 @@ class Journey:
 
 def build_journey(make_facility, make_room, make_bed, make_user, make_resident, admin) -> Journey:
     from shelter.alerts import service as alerts
+    from shelter.assessments.models import DOMAINS
     from shelter.assessments import service as assessments
     from shelter.followups import service as followups
     from shelter.followups.models import FollowUp, FollowUpPolicyStep
@@ -109,7 +110,7 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
 
     assessment = assessments.record_assessment(safe_stay, assessments.AssessmentInput(
         assessed_on=today, risk_level="high", recommendation="rehabilitation",
-        findings={"safety": SAFE_TEXTS[1]}), by=safe_caseworker)
+        findings={DOMAINS[0]: SAFE_TEXTS[1]}), by=safe_caseworker)
     note = assessments.add_note(safe_stay, assessments.NoteInput(noted_on=today, kind="visit", body=SAFE_TEXTS[0]),
                                 by=safe_caseworker)
     plan = plans.create_plan(safe_stay, by=safe_caseworker)
