@@ -251,7 +251,7 @@ def test_the_safe_house_staff_see_what_the_panti_must_not(app, journey):
         rid = journey.ids["resident"]
         for url in (f"/residents/{rid}", f"/follow-ups/resident/{rid}/plan", f"/assessments/stays/{journey.ids['stay']}",
                     f"/assessments/notes/{journey.ids['note']}", f"/programmes/residents/{rid}",
-                    f"/plans/{journey.ids['plan']}"):
+                    f"/plans/{journey.ids['plan']}", f"/assessments/{journey.ids['assessment']}"):
             for htmx in (False, True):
                 response = client.get(url, headers={"HX-Request": "true"} if htmx else {}, follow_redirects=True)
                 assert response.status_code == 200, f"{url}: {response.status_code}"
