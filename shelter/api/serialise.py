@@ -62,7 +62,9 @@ def new_bed(bed: Bed, room: Room) -> dict:
     }
 
 
-def resident(resident: Resident, current_stay: dict | None) -> dict:
+def resident(resident: Resident, current_stay: dict | None, *, registered_here: bool = True) -> dict:
+    """``registered_here``: the registering facility is one of the user's; if not, it is not named
+    (it may be a Rumah Aman: the episode rule of ``shelter.access``)."""
     return {
         "id": resident.id,
         "name": resident.full_name,
@@ -71,7 +73,7 @@ def resident(resident: Resident, current_stay: dict | None) -> dict:
         "birth_date": iso(resident.birth_date),
         "estimated_age": resident.estimated_age,
         "risk_level": resident.risk_level,
-        "registered_facility_id": resident.registered_facility_id,
+        "registered_facility_id": resident.registered_facility_id if registered_here else None,
         "current_stay": current_stay,
     }
 

@@ -13,8 +13,8 @@ from flask import Blueprint, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from shelter.access import (can_manage_facility, find_stay, get_facility_or_404, get_resident_or_404, resident_scope_clause,
-                            roles_required, visible_facility_ids)
+from shelter.access import (can_manage_facility, episode_clause, find_stay, get_facility_or_404, get_resident_or_404,
+                            resident_scope_clause, roles_required, sees_episode, visible_facility_ids)
 from shelter.api import serialise
 from shelter.api.errors import ApiError, handle, invalid, not_found
 from shelter.api.openapi import PER_PAGE, document, ref
@@ -226,14 +226,15 @@ def hold_release(hold_id: int):
 # --- residents ----------------------------------------------------------------------------------------------
 
 def current_stays(resident_ids: list[int]) -> dict[int, dict]:
-    """Open stays of these residents, only where the user may see them (a stay elsewhere would tell
-    where the person is). One statement."""
+    """Open stays of these residents that are the user's episodes (``episode_clause``: a stay elsewhere
+    would tell where the person is). One statement."""
     if not resident_ids:
         return {}
     query = (sa.select(Stay.resident_id, Stay.id, Stay.facility_id, BedAssignment.bed_id)
              .outerjoin(BedAssignment, sa.and_(BedAssignment.stay_id == Stay.id, BedAssignment.ended_at.is_(None)))
-             .where(Stay.resident_id.in_(resident_ids), Stay.discharged_at.is_(None)))
-    rows = db.session.execute(_in_scope(query, Stay.facility_id)).all()
+             .where(Stay.resident_id.in_(resident_ids), Stay.discharged_at.is_(None),
+                    episode_clause(current_user, Stay.facility_id)))
+    rows = db.session.execute(query).all()
     return {rid: {"id": sid, "facility_id": fid, "bed_id": bid} for rid, sid, fid, bid in rows}
 
 
@@ -246,7 +247,9 @@ def residents_list():
     ))
     shown = rows[:PER_PAGE]
     stays_by_resident = current_stays([r.id for r in shown])
-    return {"residents": [serialise.resident(r, stays_by_resident.get(r.id)) for r in shown],
+    return {"residents": [serialise.resident(r, stays_by_resident.get(r.id),
+                                             registered_here=sees_episode(current_user, r.registered_facility_id))
+                          for r in shown],
             "page": page, "per_page": PER_PAGE, "has_next": len(rows) > PER_PAGE}
 
 
