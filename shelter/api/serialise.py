@@ -62,7 +62,7 @@ def new_bed(bed: Bed, room: Room) -> dict:
     }
 
 
-def resident(resident: Resident, current_stay: dict | None, *, registered_here: bool = True) -> dict:
+def resident(resident: Resident, current_stay: dict | None, registered_here: bool = True) -> dict:
     """``registered_here``: the registering facility is one of the user's; if not, it is not named
     (it may be a Rumah Aman: the episode rule of ``shelter.access``)."""
     return {

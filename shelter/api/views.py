@@ -82,8 +82,7 @@ def page_number() -> int:
 # --- lookups: scope first; anything outside it is a 404 --------------------------------------------------
 
 def _in_scope(query, facility_column):
-    ids = visible_facility_ids(current_user)
-    return query if ids is None else query.where(facility_column.in_(ids))
+    return query.where(episode_clause(current_user, facility_column))
 
 
 def bed_or_404(bed_id: int, allowed) -> Bed:
@@ -232,9 +231,8 @@ def current_stays(resident_ids: list[int]) -> dict[int, dict]:
         return {}
     query = (sa.select(Stay.resident_id, Stay.id, Stay.facility_id, BedAssignment.bed_id)
              .outerjoin(BedAssignment, sa.and_(BedAssignment.stay_id == Stay.id, BedAssignment.ended_at.is_(None)))
-             .where(Stay.resident_id.in_(resident_ids), Stay.discharged_at.is_(None),
-                    episode_clause(current_user, Stay.facility_id)))
-    rows = db.session.execute(query).all()
+             .where(Stay.resident_id.in_(resident_ids), Stay.discharged_at.is_(None)))
+    rows = db.session.execute(_in_scope(query, Stay.facility_id)).all()
     return {rid: {"id": sid, "facility_id": fid, "bed_id": bid} for rid, sid, fid, bid in rows}
 
 
@@ -246,9 +244,8 @@ def residents_list():
         .order_by(Resident.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
     ))
     shown = rows[:PER_PAGE]
-    stays_by_resident = current_stays([r.id for r in shown])
-    return {"residents": [serialise.resident(r, stays_by_resident.get(r.id),
-                                             registered_here=sees_episode(current_user, r.registered_facility_id))
+    at, user = current_stays([r.id for r in shown]), current_user
+    return {"residents": [serialise.resident(r, at.get(r.id), sees_episode(user, r.registered_facility_id))
                           for r in shown],
             "page": page, "per_page": PER_PAGE, "has_next": len(rows) > PER_PAGE}
 
