@@ -106,11 +106,8 @@ def visible_facility_ids(user) -> set[int] | None:
 
 
 def scoped_facilities_query(user) -> sa.Select:
-    query = sa.select(Facility).order_by(Facility.kind, Facility.name)
-    ids = visible_facility_ids(user)
-    if ids is not None:
-        query = query.where(Facility.id.in_(ids))
-    return query
+    query = sa.select(Facility).where(facilities_clause(visible_facility_ids(user), Facility.id))
+    return query.order_by(Facility.kind, Facility.name)
 
 
 # Ids are INTEGER columns: anything outside 1..MAX_ID cannot exist, and would overflow the driver
@@ -200,7 +197,7 @@ def resident_scope_clause(user):
         return sa.true()
     if not ids:
         return sa.false()
-    stayed_here = sa.exists().where(Stay.resident_id == Resident.id, Stay.facility_id.in_(ids))
+    stayed_here = sa.exists().where(Stay.resident_id == Resident.id, episode_clause(user, Stay.facility_id))
     return sa.or_(Resident.registered_facility_id.in_(ids), stayed_here)
 
 

@@ -304,7 +304,6 @@ def test_the_panti_writes_the_person_while_it_is_responsible(app, make_facility,
 
 def test_the_api_applies_the_same_rule(app, journey, make_room, make_bed):
     from shelter.stays import service as stays
-    from shelter.stays.models import Stay
 
     # Registered at the Rumah Aman this time, then moved to the panti: the panti may open the person, and
     # learns nothing of where they were registered.
@@ -317,13 +316,14 @@ def test_the_api_applies_the_same_rule(app, journey, make_room, make_bed):
     db.session.commit()
     first = stays.admit(other, make_bed(room=make_room(facility=safe)), by=journey["safe_caseworker"])
     db.session.commit()
-    stays.transfer(first, make_bed(room=make_room(facility=panti)), by=journey["safe_caseworker"])
-    db.session.commit()
-    stays.discharge(db.session.scalars(sa.select(Stay).where(Stay.resident_id == other.id,
-                                                              Stay.discharged_at.is_(None))).one(),
-                    outcome="independent", by=journey["staff"]["intake_staff"])
+    moved = stays.transfer(first, make_bed(room=make_room(facility=panti)), by=journey["safe_caseworker"])
     stays.admit(journey["resident"], journey["safe_stay"].assignments[0].bed, by=journey["safe_caseworker"])
     db.session.commit()
+    # The panti discharges its stay: the answer does not link to the Rumah Aman's stay it continued.
+    intake = _login(app, journey["staff"]["intake_staff"])
+    response = intake.post(f"/api/v1/stays/{moved.id}/discharge", json={"outcome": "independent"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["previous_stay_id"] is None and moved.previous_stay_id == first.id
 
     client = _login(app, journey["staff"]["case_manager"])
     body = client.get("/api/v1/residents").get_json()

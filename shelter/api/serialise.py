@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from shelter.access import find_stay
 from shelter.facilities.models import Bed, Facility, Room
 from shelter.residents.models import Resident
 from shelter.stays.models import BedHold, Stay
@@ -86,7 +87,8 @@ def stay(stay: Stay, bed_id: int | None) -> dict:
         "bed_id": bed_id,
         "admitted_at": iso(stay.admitted_at),
         "over_capacity": bool(stay.over_capacity),
-        "previous_stay_id": stay.previous_stay_id,
+        # The stay this one continues, only if it is the user's too (never a link to a Rumah Aman's).
+        "previous_stay_id": getattr(find_stay(stay.previous_stay_id), "id", None),
         "discharged_at": iso(stay.discharged_at),
         "discharge_outcome": stay.discharge_outcome,
     }
