@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
-
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from shelter.access import (episode_clause, episode_listed_clause, resident_scope_clause, scoped_facilities_query,
                             sees_episode)
