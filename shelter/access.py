@@ -1,5 +1,26 @@
 """Deny by default: every endpoint needs a logged-in user unless marked public, and scoped
-lookups answer 404 (never 403) for records outside the user's facilities."""
+lookups answer 404 (never 403) for records outside the user's facilities.
+
+**Scope is per episode.** A resident is a person who may pass through several facilities; an
+*episode* is one ``Stay`` and everything that hangs on it (assessments, case notes, rehabilitation
+plans, programme enrolments, the discharge and its note, follow-ups). An episode belongs to its
+facility, and a user sees and changes the episodes of their own facilities only (admins: all):
+``sees_episode`` for one record, ``episode_clause`` for the ``WHERE`` of every list, ``find_stay``
+for a stay looked up by id. Why: the record of a person who moved on to a Rumah Aman must not carry
+the safe house's beds, staff or notes back to the panti they came from; a leaked safe house can
+get someone hurt.
+
+Where a user needs to know that other episodes exist (the resident page's timeline), another
+facility's episode shows only as "stay in another facility, month – month" without facility, bed,
+staff, outcome or text (``episode_listed_clause``); a Rumah Aman's episode does not show at all to
+anyone outside it, not even that it was one.
+
+The person's shared data (name, identity, contacts, no-contact persons, categories and the
+reunification plan) is written only by the facility currently *responsible* for them: the open
+stay's facility, else the last stay's, else the one that registered them (``responsible_facility_id``,
+``can_change_person``; admins always). The reunification plan is also read only there: it names
+where the family lives. Anything else is a 404 with the body of a missing record, and changes no row.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +33,7 @@ from flask_login import current_user
 
 from shelter.auth.models import Role
 from shelter.extensions import db
-from shelter.facilities.models import Facility
+from shelter.facilities.models import Facility, FacilityKind
 
 # Endpoints that must pass while a user still has to change their initial password.
 PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "i18n.set_language"}
@@ -85,11 +106,8 @@ def visible_facility_ids(user) -> set[int] | None:
 
 
 def scoped_facilities_query(user) -> sa.Select:
-    query = sa.select(Facility).order_by(Facility.kind, Facility.name)
-    ids = visible_facility_ids(user)
-    if ids is not None:
-        query = query.where(Facility.id.in_(ids))
-    return query
+    query = sa.select(Facility).where(facilities_clause(visible_facility_ids(user), Facility.id))
+    return query.order_by(Facility.kind, Facility.name)
 
 
 # Ids are INTEGER columns: anything outside 1..MAX_ID cannot exist, and would overflow the driver
@@ -122,8 +140,6 @@ def get_facility_or_404(facility_id: int) -> Facility:
 
 def works_in(user, facility_id: int, *roles) -> bool:
     """The user belongs to this facility and holds one of ``roles`` (Role members or their values)."""
-    from shelter.auth.models import Role
-
     return facility_id in user.facility_ids and user.has_role(*(Role(r) for r in roles))
 
 
@@ -143,8 +159,7 @@ def find_stay(stay_id: int, allowed=None):
     stay = db.session.get(Stay, stay_id)
     if stay is None:
         return None
-    ids = visible_facility_ids(current_user)
-    if ids is not None and stay.facility_id not in ids:
+    if not sees_episode(current_user, stay.facility_id):
         return None
     if allowed is not None and not allowed(current_user, stay.facility_id):
         return None
@@ -182,12 +197,14 @@ def resident_scope_clause(user):
         return sa.true()
     if not ids:
         return sa.false()
-    stayed_here = sa.exists().where(Stay.resident_id == Resident.id, Stay.facility_id.in_(ids))
+    stayed_here = sa.exists().where(Stay.resident_id == Resident.id, episode_clause(user, Stay.facility_id))
     return sa.or_(Resident.registered_facility_id.in_(ids), stayed_here)
 
 
-def get_resident_or_404(resident_id: int):
-    """The resident, if the current user may open their record; 404 otherwise (never 403)."""
+def get_resident_or_404(resident_id: int, *, change: bool = False):
+    """The resident, if the current user may open their record; 404 otherwise (never 403).
+    ``change``: the user is about to write the person's shared data, which only the responsible
+    facility may (``can_change_person``): otherwise the same 404."""
     from shelter.residents.models import Resident
 
     if not _valid_id(resident_id):
@@ -195,6 +212,61 @@ def get_resident_or_404(resident_id: int):
     resident = db.session.scalar(
         sa.select(Resident).where(Resident.id == resident_id, resident_scope_clause(current_user))
     )
-    if resident is None:
+    if resident is None or (change and not can_change_person(current_user, resident)):
         abort(404)
     return resident
+
+
+# --- episodes (see the module docstring) ------------------------------------------------------------
+
+def facilities_clause(facility_ids: set[int] | None, facility_id_column):
+    """SQL condition: ``facility_id_column`` is one of ``facility_ids`` (None: any facility)."""
+    if facility_ids is None:
+        return sa.true()
+    if not facility_ids:
+        return sa.false()
+    return facility_id_column.in_(sorted(facility_ids))
+
+
+def episode_clause(user, facility_id_column):
+    """SQL condition: the episode (a stay, or a row of one: ``facility_id_column`` says whose
+    facility) is one the user sees and changes. Every list of per-resident episode data filters by
+    it in the same statement."""
+    return facilities_clause(visible_facility_ids(user), facility_id_column)
+
+
+def sees_episode(user, facility_id: int | None) -> bool:
+    """The one-record form of ``episode_clause``: an episode of this facility is the user's."""
+    ids = visible_facility_ids(user)
+    return ids is None or facility_id in ids
+
+
+def episode_listed_clause(user, facility_id_column):
+    """SQL condition: the episode shows at all to this user, in full (``episode_clause``) or as
+    "stay in another facility"; another facility's Rumah Aman episode never does."""
+    ids = visible_facility_ids(user)
+    if ids is None:
+        return sa.true()
+    not_safe_house = sa.select(Facility.id).where(Facility.kind != FacilityKind.RUMAH_AMAN.value)
+    return sa.or_(episode_clause(user, facility_id_column), facility_id_column.in_(not_safe_house))
+
+
+def responsible_facility_id(resident) -> int:
+    """The facility responsible for the person now: the open stay's, else the last stay's, else the
+    one that registered them. One statement."""
+    from shelter.stays.models import Stay
+
+    latest = db.session.scalar(
+        sa.select(Stay.facility_id).where(Stay.resident_id == resident.id)
+        .order_by(Stay.discharged_at.is_(None).desc(), Stay.admitted_at.desc(), Stay.id.desc()).limit(1))
+    return latest if latest is not None else resident.registered_facility_id
+
+
+def can_change_person(user, resident, *, facility_id: int | None = None) -> bool:
+    """Whether the user writes (and reads the reunification plan of) the person's shared data:
+    admins, and the staff of the responsible facility (``facility_id`` when the caller has it)."""
+    if user.is_admin:
+        return True
+    if facility_id is None:
+        facility_id = responsible_facility_id(resident)
+    return facility_id in user.facility_ids

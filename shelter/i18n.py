@@ -70,6 +70,11 @@ def clock_filter(value: datetime | None) -> str:
     return _in_zone(value, "HH.mm", "HH:mm")
 
 
+def month_year(value: datetime) -> str:
+    """"Maret 2026" / "March 2026": the month of a UTC moment in the configured zone (WIB)."""
+    return format_datetime(value, "LLLL y")
+
+
 def date_filter(value: date | None) -> str:
     if value is None:
         return "—"

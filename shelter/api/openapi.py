@@ -126,7 +126,7 @@ def _schemas() -> dict:
             "birth_date": nullable({"type": "string", "format": "date"}),
             "estimated_age": nullable({"type": "integer"}),
             "risk_level": enum(RiskLevel),
-            "registered_facility_id": ID,
+            "registered_facility_id": nullable(ID),
             "current_stay": nullable(ref("CurrentStay")),
         }, ("id", "name", "alias", "sex", "birth_date", "estimated_age", "risk_level", "registered_facility_id",
             "current_stay"), description="The minimal record: never the NIK, contacts or notes."),
@@ -316,7 +316,8 @@ def _paths() -> dict:
                        parameters=[_query("page", {"type": "integer", "minimum": 1, "default": 1}, "From 1.")],
                        description="Any signed-in user: the residents registered at, or ever staying in, your "
                                    "facilities (admins: all). current_stay is null when the resident is not "
-                                   "admitted, or is admitted in a facility outside yours."),
+                                   "admitted, or is admitted in a facility outside yours; registered_facility_id "
+                                   "is null when the resident was registered in a facility outside yours."),
             "post": _op("createResident", "Register a resident (intake)",
                         _responses(201, "Resident", "Registered", 400, 404, 409, 422), tags=["residents"],
                         body="ResidentCreate",

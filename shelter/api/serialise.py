@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from shelter.access import find_stay
 from shelter.facilities.models import Bed, Facility, Room
 from shelter.residents.models import Resident
 from shelter.stays.models import BedHold, Stay
@@ -62,7 +63,9 @@ def new_bed(bed: Bed, room: Room) -> dict:
     }
 
 
-def resident(resident: Resident, current_stay: dict | None) -> dict:
+def resident(resident: Resident, current_stay: dict | None, registered_here: bool = True) -> dict:
+    """``registered_here``: the registering facility is one of the user's; if not, it is not named
+    (it may be a Rumah Aman: the episode rule of ``shelter.access``)."""
     return {
         "id": resident.id,
         "name": resident.full_name,
@@ -71,7 +74,7 @@ def resident(resident: Resident, current_stay: dict | None) -> dict:
         "birth_date": iso(resident.birth_date),
         "estimated_age": resident.estimated_age,
         "risk_level": resident.risk_level,
-        "registered_facility_id": resident.registered_facility_id,
+        "registered_facility_id": resident.registered_facility_id if registered_here else None,
         "current_stay": current_stay,
     }
 
@@ -84,7 +87,8 @@ def stay(stay: Stay, bed_id: int | None) -> dict:
         "bed_id": bed_id,
         "admitted_at": iso(stay.admitted_at),
         "over_capacity": bool(stay.over_capacity),
-        "previous_stay_id": stay.previous_stay_id,
+        # The stay this one continues, only if it is the user's too (never a link to a Rumah Aman's).
+        "previous_stay_id": getattr(find_stay(stay.previous_stay_id), "id", None),
         "discharged_at": iso(stay.discharged_at),
         "discharge_outcome": stay.discharge_outcome,
     }

@@ -13,8 +13,8 @@ from flask import Blueprint, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from shelter.access import (can_manage_facility, find_stay, get_facility_or_404, get_resident_or_404, resident_scope_clause,
-                            roles_required, visible_facility_ids)
+from shelter.access import (can_manage_facility, episode_clause, find_stay, get_facility_or_404, get_resident_or_404,
+                            resident_scope_clause, roles_required, sees_episode, visible_facility_ids)
 from shelter.api import serialise
 from shelter.api.errors import ApiError, handle, invalid, not_found
 from shelter.api.openapi import PER_PAGE, document, ref
@@ -82,8 +82,7 @@ def page_number() -> int:
 # --- lookups: scope first; anything outside it is a 404 --------------------------------------------------
 
 def _in_scope(query, facility_column):
-    ids = visible_facility_ids(current_user)
-    return query if ids is None else query.where(facility_column.in_(ids))
+    return query.where(episode_clause(current_user, facility_column))
 
 
 def bed_or_404(bed_id: int, allowed) -> Bed:
@@ -226,8 +225,8 @@ def hold_release(hold_id: int):
 # --- residents ----------------------------------------------------------------------------------------------
 
 def current_stays(resident_ids: list[int]) -> dict[int, dict]:
-    """Open stays of these residents, only where the user may see them (a stay elsewhere would tell
-    where the person is). One statement."""
+    """Open stays of these residents that are the user's episodes (``episode_clause``: a stay elsewhere
+    would tell where the person is). One statement."""
     if not resident_ids:
         return {}
     query = (sa.select(Stay.resident_id, Stay.id, Stay.facility_id, BedAssignment.bed_id)
@@ -245,8 +244,9 @@ def residents_list():
         .order_by(Resident.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)
     ))
     shown = rows[:PER_PAGE]
-    stays_by_resident = current_stays([r.id for r in shown])
-    return {"residents": [serialise.resident(r, stays_by_resident.get(r.id)) for r in shown],
+    at, user = current_stays([r.id for r in shown]), current_user
+    return {"residents": [serialise.resident(r, at.get(r.id), sees_episode(user, r.registered_facility_id))
+                          for r in shown],
             "page": page, "per_page": PER_PAGE, "has_next": len(rows) > PER_PAGE}
 
 

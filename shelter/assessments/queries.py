@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from shelter.access import episode_clause, facilities_clause
 from shelter.assessments import service
 from shelter.assessments.models import Assessment, CaseNote
 from shelter.extensions import db
@@ -51,11 +52,9 @@ def note_with_history(note_id: int) -> CaseNote | None:
                              .options(selectinload(CaseNote.revisions)))
 
 
-def stay_for_resident(resident: Resident, facility_ids: set[int] | None) -> Stay | None:
-    """The resident's open stay if it is in ``facility_ids`` (None: any), else their latest stay there."""
-    query = sa.select(Stay).where(Stay.resident_id == resident.id)
-    if facility_ids is not None:
-        query = query.where(Stay.facility_id.in_(facility_ids))
+def stay_for_resident(user, resident: Resident) -> Stay | None:
+    """The resident's open stay if it is one of ``user``'s episodes, else their latest stay among them."""
+    query = sa.select(Stay).where(Stay.resident_id == resident.id, episode_clause(user, Stay.facility_id))
     return db.session.scalar(query.order_by(Stay.discharged_at.is_(None).desc(), Stay.admitted_at.desc(),
                                             Stay.id.desc()).limit(1))
 
@@ -90,10 +89,9 @@ def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, 
              .join(Resident, Resident.id == Stay.resident_id)
              .where(Stay.discharged_at.is_(None), ~has_assessment)
              .order_by(Stay.admitted_at, Stay.id))
-    if facility_ids is not None:
-        if not facility_ids:
-            return []
-        query = query.where(Stay.facility_id.in_(facility_ids))
+    if facility_ids is not None and not facility_ids:
+        return []
+    query = query.where(facilities_clause(facility_ids, Stay.facility_id))
     if caseworker_id is not None:
         query = query.where(Stay.caseworker_id == caseworker_id)
     days = timedelta(days=service.due_days())

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shelter import access
-from shelter.access import get_resident_or_404, visible_facility_ids
+from shelter.access import get_resident_or_404
 from shelter.assessments import forms, queries, service
 from shelter.assessments.models import FINDING_MAX, Assessment, CaseNote
 from shelter.extensions import db
@@ -107,7 +107,7 @@ def resident_section(resident_id: int):
     """The resident page's section (loaded by htmx after the page): the current stay's case file."""
     _reader_or_404()
     resident = get_resident_or_404(resident_id)
-    stay = queries.stay_for_resident(resident, visible_facility_ids(current_user))
+    stay = queries.stay_for_resident(current_user, resident)
     if not wants_fragment():
         if stay is None:
             return redirect(url_for("residents.show", resident_id=resident.id))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload
 
-from shelter.access import MAX_ID, visible_facility_ids
+from shelter.access import MAX_ID, episode_clause, visible_facility_ids
 from shelter.auth.models import Role, User, UserRole, user_facilities
 from shelter.extensions import db
 from shelter.facilities.models import Facility
@@ -27,10 +27,8 @@ def _loaded(query: sa.Select) -> sa.Select:
 
 
 def _scoped(query: sa.Select, user) -> sa.Select:
-    ids = visible_facility_ids(user)
-    if ids is not None:
-        query = query.where(FollowUp.facility_id.in_(ids) if ids else sa.false())
-    return query
+    """A follow-up is part of its discharge's episode: the user's facilities only (``episode_clause``)."""
+    return query.where(episode_clause(user, FollowUp.facility_id))
 
 
 def followup_or_404(user, followup_id: int) -> FollowUp:

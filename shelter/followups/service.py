@@ -16,7 +16,7 @@ from flask import current_app, g, render_template
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
-from shelter.access import works_in
+from shelter.access import acts_in, works_in
 from shelter.errors import FieldProblems
 from shelter.localtime import local_date, local_today, zone  # noqa: F401 (part of this API)
 from shelter.audit import service as audit
@@ -90,11 +90,10 @@ def may_manage(user, facility_id: int) -> bool:
     return user.is_admin or _works_in(user, facility_id, Role.CASE_MANAGER)
 
 
-def may_edit_plan(user, facility_ids) -> bool:
-    """Caseworkers and case managers of one of the resident's facilities (and admins)."""
-    if user.is_admin:
-        return True
-    return bool(set(facility_ids) & user.facility_ids) and user.has_role(Role.CASEWORKER, Role.CASE_MANAGER)
+def may_edit_plan(user, responsible_facility_id: int) -> bool:
+    """Caseworkers and case managers of the facility responsible for the resident now (and admins):
+    the reunification plan is the person's shared data (``shelter.access.responsible_facility_id``)."""
+    return acts_in(user, responsible_facility_id, Role.CASEWORKER, Role.CASE_MANAGER)
 
 
 def caseworkers_of(facility_id: int) -> list[User]:

@@ -2,7 +2,10 @@
 managers, admins), the follow-ups section of a resident's page (loaded by htmx), recording a follow-up
 inline, assigning, acknowledging a flag, the policy editor (admins) and the reunification plan form.
 
-Everything is scoped: a follow-up, resident or facility outside the user's facilities is a 404.
+Everything is scoped: a follow-up, resident or facility outside the user's facilities is a 404. The
+reunification plan is the person's shared data (the episode rule, ``shelter.access``): only the
+facility responsible for the resident reads and writes it; for anyone else the section leaves it out
+and the form is a 404.
 htmx requests get the fragment alone; a form with errors answers htmx with 200 and a plain post with 422.
 """
 
@@ -12,7 +15,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from shelter.access import admin_required, get_resident_or_404
+from shelter.access import admin_required, can_change_person, get_resident_or_404, responsible_facility_id
 from shelter.extensions import db
 from shelter.followups import forms, labels, queries, service
 from shelter.fragments import error_status, flash_oob, wants_fragment
@@ -111,25 +114,18 @@ def resident_section(resident_id: int):
     if not wants_fragment():
         return redirect(url_for("residents.show", resident_id=resident.id, _anchor="followups"))
     items = queries.resident_followups(current_user, resident.id)
-    plan = service.plan_of(resident.id)
+    responsible = responsible_facility_id(resident)
+    shows_plan = can_change_person(current_user, resident, facility_id=responsible)
+    plan = service.plan_of(resident.id) if shows_plan else None
     from shelter.residents import service as residents
 
     residents.record_view(resident, by=acting_user(), part="followups")
     html = render_template("followups/_resident_followups.html", resident=resident, items=items, plan=plan,
-                           may_edit_plan=service.may_edit_plan(current_user, _resident_facility_ids(resident)),
+                           shows_plan=shows_plan, may_edit_plan=service.may_edit_plan(current_user, responsible),
                            plan_names=queries.user_names([plan.updated_by_id] if plan else []),
                            **item_context(items, view="resident"))
     db.session.commit()
     return html
-
-
-def _resident_facility_ids(resident) -> set[int]:
-    import sqlalchemy as sa
-
-    from shelter.stays.models import Stay
-
-    ids = set(db.session.scalars(sa.select(Stay.facility_id).where(Stay.resident_id == resident.id)))
-    return ids | {resident.registered_facility_id}
 
 
 # --- actions on one follow-up ---------------------------------------------------------------------------------
@@ -218,8 +214,8 @@ def acknowledge(followup_id: int):
 
 @bp.route("/resident/<id:resident_id>/plan", methods=["GET", "POST"])
 def plan(resident_id: int):
-    resident = get_resident_or_404(resident_id)
-    if not service.may_edit_plan(current_user, _resident_facility_ids(resident)):
+    resident = get_resident_or_404(resident_id, change=True)
+    if not service.may_edit_plan(current_user, responsible_facility_id(resident)):
         abort(404)
     existing = service.plan_of(resident.id)
     contacts = sorted(resident.family_contacts, key=lambda c: c.id)

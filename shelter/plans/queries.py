@@ -13,6 +13,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from shelter.access import episode_clause, facilities_clause
 from shelter.auth.models import User
 from shelter.extensions import db
 from shelter.plans.models import PlanStatus, RehabilitationPlan
@@ -49,12 +50,11 @@ class StayPlans:
     earlier: list[RehabilitationPlan]
 
 
-def resident_plans(resident_id: int, facility_ids: set[int] | None) -> list[StayPlans]:
-    """The resident's stays in these facilities (None: all) with their plans, newest stay first.
+def resident_plans(user, resident_id: int) -> list[StayPlans]:
+    """The resident's stays that are ``user``'s episodes, with their plans, newest stay first.
     Two statements (stays, plans with goals eager-loaded: three)."""
-    query = sa.select(Stay).where(Stay.resident_id == resident_id).order_by(Stay.admitted_at.desc(), Stay.id.desc())
-    if facility_ids is not None:
-        query = query.where(Stay.facility_id.in_(facility_ids or {-1}))
+    query = (sa.select(Stay).where(Stay.resident_id == resident_id, episode_clause(user, Stay.facility_id))
+             .order_by(Stay.admitted_at.desc(), Stay.id.desc()))
     stays = list(db.session.scalars(query.options(selectinload(Stay.facility))))
     if not stays:
         return []
@@ -84,8 +84,7 @@ def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, 
             .join(Stay, Stay.id == RehabilitationPlan.stay_id)
             .join(Resident, Resident.id == Stay.resident_id)
             .where(Stay.discharged_at.is_(None)))
-    if facility_ids is not None:
-        base = base.where(Stay.facility_id.in_(facility_ids or {-1}))
+    base = base.where(facilities_clause(facility_ids, Stay.facility_id))
     if caseworker_id is not None:
         base = base.where(Stay.caseworker_id == caseworker_id)
     items: list[WorklistItem] = []

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from shelter.access import get_resident_or_404, get_stay_or_404, roles_required, visible_facility_ids
+from shelter.access import get_resident_or_404, get_stay_or_404, roles_required
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.i18n import date_filter
@@ -176,8 +176,7 @@ def resident_section(resident_id: int):
     resident = get_resident_or_404(resident_id)
     if not wants_fragment():  # the section lives in the resident page
         return redirect(url_for("residents.show", resident_id=resident.id))
-    ids = visible_facility_ids(current_user)
-    entries = queries.resident_plans(resident.id, ids)
+    entries = queries.resident_plans(current_user, resident.id)
     return render_template("plans/_section.html", resident=resident, entries=entries,
                            may_write=lambda stay: service.may_write(current_user, stay.facility_id))
 

@@ -11,6 +11,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from shelter.access import episode_clause, facilities_clause
 from shelter.extensions import db
 from shelter.facilities.models import Facility
 from shelter.programmes.models import (ACTIVE_STATUSES, SEATED_STATUSES, Attendance, AttendanceStatus, Enrollment,
@@ -155,14 +156,13 @@ def attendance_rates(enrollment_ids: list[int]) -> dict[int, Rate]:
                     found.get(i, {}).get(AttendanceStatus.EXCUSED.value, 0)) for i in enrollment_ids}
 
 
-def resident_enrolments(resident_id: int, facility_ids: set[int] | None) -> list[Enrollment]:
-    """A resident's enrolments in programmes of these facilities, newest first (programme loaded)."""
+def resident_enrolments(user, resident_id: int) -> list[Enrollment]:
+    """A resident's enrolments that are ``user``'s episodes (programmes of their facilities), newest
+    first (programme loaded)."""
     query = (sa.select(Enrollment).join(Programme, Enrollment.programme_id == Programme.id)
              .options(joinedload(Enrollment.programme))
-             .where(Enrollment.resident_id == resident_id)
+             .where(Enrollment.resident_id == resident_id, episode_clause(user, Programme.facility_id))
              .order_by(Enrollment.requested_at.desc(), Enrollment.id.desc()))
-    if facility_ids is not None:
-        query = query.where(Programme.facility_id.in_(facility_ids))
     return list(db.session.scalars(query))
 
 
@@ -178,10 +178,9 @@ def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, 
              .join(Programme, ProgrammeSession.programme_id == Programme.id)
              .where(ProgrammeSession.session_date == today)
              .order_by(ProgrammeSession.starts_at, ProgrammeSession.id))
-    if facility_ids is not None:
-        if not facility_ids:
-            return []
-        query = query.where(Programme.facility_id.in_(facility_ids))
+    if facility_ids is not None and not facility_ids:
+        return []
+    query = query.where(facilities_clause(facility_ids, Programme.facility_id))
     if caseworker_id is not None:
         query = query.where(sa.exists().where(
             Enrollment.programme_id == Programme.id, Enrollment.status == EnrollmentStatus.ENROLLED.value,

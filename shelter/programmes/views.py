@@ -376,6 +376,6 @@ def resident_section(resident_id: int):
     resident = get_resident_or_404(resident_id)
     if not wants_fragment():  # a section of the resident's page, not a page of its own
         return redirect(url_for("residents.show", resident_id=resident.id))
-    enrolments = queries.resident_enrolments(resident.id, visible_facility_ids(current_user))
+    enrolments = queries.resident_enrolments(current_user, resident.id)
     return render_template("programmes/_resident_programmes.html", resident=resident, enrolments=enrolments,
                            rates=queries.attendance_rates([e.id for e in enrolments]))

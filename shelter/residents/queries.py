@@ -1,7 +1,10 @@
 """The queries that feed the resident pages, with their eager loads, beside the partials they feed.
 
 Every query here is limited by ``resident_scope_clause(user)``: a resident the user may not open is
-never listed, searched, offered as a guardian or shown as a child. Statement counts do not grow with
+never listed, searched, offered as a guardian or shown as a child. Where they stay and what happened
+in their stays follows the episode rule (``shelter.access``): a stay in another facility never shows
+its facility, bed, staff or text (in the timeline it is a month line; a Rumah Aman's not even that),
+and "staying" means staying in one of the user's facilities. Statement counts do not grow with
 the data: the list is two statements (count + page), a resident page a fixed handful however many
 stays and bed moves the timeline holds.
 """
@@ -10,15 +13,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from shelter.access import resident_scope_clause, scoped_facilities_query
+from shelter.access import (episode_clause, episode_listed_clause, resident_scope_clause, scoped_facilities_query,
+                            sees_episode)
 from shelter.auth.models import User
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.i18n import month_year
 from shelter.pagination import Page, clamp_page
 from shelter.facilities.models import Bed, Facility, Room
 from shelter.residents.models import Resident
@@ -50,10 +56,10 @@ class ResidentFilters:
 @dataclass(frozen=True)
 class ResidentRow:
     resident: Resident
-    facility_name: str | None   # of the open stay; a Rumah Aman's name is its code name
+    facility_name: str | None   # of the open stay if it is the user's; a Rumah Aman's name is its code name
     bed_label: str | None
     room_name: str | None
-    ever_admitted: bool
+    ever_admitted: bool         # to one of the user's facilities
 
     @property
     def staying(self) -> bool:
@@ -81,9 +87,11 @@ def _search_condition(q: str):
 
 
 def residents_query(user, filters: ResidentFilters) -> sa.Select:
-    """Residents the user may open, filtered; no columns chosen yet."""
-    open_stay = sa.exists().where(Stay.resident_id == Resident.id, Stay.discharged_at.is_(None))
-    any_stay = sa.exists().where(Stay.resident_id == Resident.id)
+    """Residents the user may open, filtered; no columns chosen yet. "Staying", "discharged" and
+    "never admitted" are about the user's own facilities (episode rule)."""
+    here = episode_clause(user, Stay.facility_id)
+    open_stay = sa.exists().where(Stay.resident_id == Resident.id, Stay.discharged_at.is_(None), here)
+    any_stay = sa.exists().where(Stay.resident_id == Resident.id, here)
     query = sa.select(Resident).where(resident_scope_clause(user))
     if filters.q:
         query = query.where(_search_condition(filters.q))
@@ -110,16 +118,18 @@ def residents_query(user, filters: ResidentFilters) -> sa.Select:
 
 
 def residents_page(user, filters: ResidentFilters, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of residents with where each one sleeps tonight. Two statements."""
+    """One page of residents with where each one sleeps tonight, if that is one of the user's
+    facilities (someone staying elsewhere is simply not staying here: no hint of where). Two statements."""
     base = residents_query(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     page = clamp_page(page, total, per_page)
 
+    here = episode_clause(user, Stay.facility_id)
     open_stay = (sa.select(Stay.id, Stay.resident_id, Stay.facility_id)
-                 .where(Stay.discharged_at.is_(None)).subquery("open_stay"))
+                 .where(Stay.discharged_at.is_(None), here).subquery("open_stay"))
     open_assignment = (sa.select(BedAssignment.stay_id, BedAssignment.bed_id)
                        .where(BedAssignment.ended_at.is_(None)).subquery("open_assignment"))
-    ever = sa.exists().where(Stay.resident_id == Resident.id).label("ever_admitted")
+    ever = sa.exists().where(Stay.resident_id == Resident.id, here).label("ever_admitted")
     query = (base.add_columns(Facility.name, Bed.label, Room.name, ever)
              .outerjoin(open_stay, open_stay.c.resident_id == Resident.id)
              .outerjoin(Facility, Facility.id == open_stay.c.facility_id)
@@ -150,7 +160,7 @@ class ResidentSummary:
     """Enough to recognise a person: for duplicate candidates, guardian choices and family links."""
 
     resident: Resident
-    facility_name: str | None  # where they stay now, else where they were registered
+    facility_name: str | None  # the user's facility they stay in now, else registered in; else None
 
     @property
     def age(self) -> int | None:
@@ -158,13 +168,19 @@ class ResidentSummary:
 
 
 def summaries(user, residents_or_ids) -> list[ResidentSummary]:
-    """Residents in scope, in the order given, with their current (or registering) facility. One statement."""
+    """Residents in scope, in the order given, with the facility they stay in now (else the one that
+    registered them), named only when it is one of the user's: someone staying in another facility
+    shows no facility at all. One statement."""
     ids = [getattr(r, "id", r) for r in residents_or_ids]
     if not ids:
         return []
     open_stay = (sa.select(Stay.resident_id, Stay.facility_id)
                  .where(Stay.discharged_at.is_(None)).subquery("open_stay"))
-    facility_id = sa.func.coalesce(open_stay.c.facility_id, Resident.registered_facility_id)
+    facility_id = sa.case(
+        (open_stay.c.facility_id.is_(None),
+         sa.case((episode_clause(user, Resident.registered_facility_id), Resident.registered_facility_id))),
+        (episode_clause(user, open_stay.c.facility_id), open_stay.c.facility_id),
+    )
     query = (sa.select(Resident, Facility.name)
              .outerjoin(open_stay, open_stay.c.resident_id == Resident.id)
              .outerjoin(Facility, Facility.id == facility_id)
@@ -196,29 +212,48 @@ def visible_resident(user, resident_id: int | None) -> Resident | None:
 TIMELINE_RECENT = 10  # stays shown on the resident page; older ones load on request
 
 
+@dataclass(frozen=True)
+class StayElsewhere:
+    """Another facility's stay as the timeline shows it: the months, nothing else (episode rule)."""
+
+    admitted_at: datetime
+    discharged_at: datetime | None
+    elsewhere = True
+
+    @property
+    def label(self) -> str:
+        start = month_year(self.admitted_at)
+        if self.discharged_at is None:
+            return _("Stay in another facility since %(start)s", start=start)
+        return _("Stay in another facility, %(start)s – %(end)s", start=start, end=month_year(self.discharged_at))
+
+
 @dataclass
 class Timeline:
-    stays: list[Stay]                     # newest first, each with its facility and bed assignments
+    stays: list                           # newest first: the user's stays (Stay, with facility and bed
+                                          # assignments) and other facilities' as StayElsewhere
     has_more: bool = False                # older stays exist beyond ``stays``
     user_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def open_stay(self) -> Stay | None:
-        return next((s for s in self.stays if s.is_open), None)  # always the newest, when there is one
+        """The open stay, if it is in one of the user's facilities."""
+        return next((s for s in self.stays if isinstance(s, Stay) and s.is_open), None)
 
     @property
     def stays_by_id(self) -> dict[int, Stay]:
-        return {s.id: s for s in self.stays}
+        return {s.id: s for s in self.stays if isinstance(s, Stay)}
 
     def user_name(self, user_id: int | None) -> str | None:
         return self.user_names.get(user_id) if user_id is not None else None
 
 
-def timeline(resident: Resident, *, limit: int | None = TIMELINE_RECENT, user_ids=()) -> Timeline:
-    """A resident's stays, newest first (the ``limit`` latest, or all), with their bed assignments and
-    the names of the staff who admitted and discharged: three statements however long the history.
-    ``user_ids``: more users whose names the caller needs (looked up in the same statement)."""
-    query = (sa.select(Stay).where(Stay.resident_id == resident.id)
+def timeline(user, resident: Resident, *, limit: int | None = TIMELINE_RECENT, user_ids=()) -> Timeline:
+    """A resident's stays as ``user`` may see them, newest first (the ``limit`` latest, or all): the
+    user's own with their bed assignments and the names of the staff who admitted and discharged,
+    other facilities' as ``StayElsewhere`` (a Rumah Aman's left out in SQL). Three statements however
+    long the history. ``user_ids``: more users whose names the caller needs (in the same statement)."""
+    query = (sa.select(Stay).where(Stay.resident_id == resident.id, episode_listed_clause(user, Stay.facility_id))
              .options(joinedload(Stay.facility),
                       selectinload(Stay.assignments).joinedload(BedAssignment.bed).joinedload(Bed.room))
              .order_by(Stay.admitted_at.desc(), Stay.id.desc()))
@@ -227,7 +262,10 @@ def timeline(resident: Resident, *, limit: int | None = TIMELINE_RECENT, user_id
     stays = list(db.session.scalars(query))
     has_more = limit is not None and len(stays) > limit
     stays = stays[:limit] if limit is not None else stays
-    ids = {uid for s in stays for uid in (s.admitted_by_id, s.discharged_by_id) if uid is not None}
+    stays = [s if sees_episode(user, s.facility_id) else StayElsewhere(s.admitted_at, s.discharged_at)
+             for s in stays]
+    ids = {uid for s in stays if isinstance(s, Stay)
+           for uid in (s.admitted_by_id, s.discharged_by_id) if uid is not None}
     ids |= {uid for uid in user_ids if uid is not None}
     names = {}
     if ids:
@@ -270,8 +308,9 @@ def resident_page(user, resident: Resident, *, whole_timeline: bool = False) -> 
         sa.select(Resident).where(Resident.guardian_id == resident.id, scope).order_by(Resident.birth_date, Resident.id)
     ))
     return ResidentPage(resident=resident, guardian=guardian, children=children,
-                        timeline=timeline(resident, limit=None if whole_timeline else TIMELINE_RECENT,
-                                          user_ids=[resident.registered_by_id]))
+                        timeline=timeline(user, resident, limit=None if whole_timeline else TIMELINE_RECENT,
+                                          user_ids=[resident.registered_by_id]
+                                          if sees_episode(user, resident.registered_facility_id) else []))
 
 
 def contacts(resident: Resident) -> Resident:

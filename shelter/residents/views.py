@@ -1,7 +1,10 @@
 """Residents: the scoped list and search, intake with a duplicate check, the resident page with its
 timeline, edits guarded by a version, family contacts and persons who must have no contact.
 
-Every record is looked up through the scope check (404 outside it). Names, NIKs and addresses never
+Every record is looked up through the scope check (404 outside it); the person's shared data (the
+edit form, family contacts, no-contact persons) is changed only by the facility responsible for them
+(``get_resident_or_404(..., change=True)``: the same 404 otherwise), and the page shows other
+facilities' stays as the episode rule says (``shelter.access``). Names, NIKs and addresses never
 go into a URL: the search is posted, and messages that outlive the page say "Resident registered."
 rather than whom. htmx requests get the fragment alone (``_table.html``, ``_form.html``,
 ``_family_contacts.html``, ``_no_contact.html``, ``_guardian_options.html``); forms with errors
@@ -16,7 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from shelter.access import get_resident_or_404, resident_scope_clause, roles_required
+from shelter.access import (can_change_person, get_resident_or_404, resident_scope_clause, roles_required,
+                            sees_episode)
 from shelter.auth.models import Role
 from shelter.extensions import db
 from shelter.fragments import UNPROCESSABLE, error_status, flash_oob, wants_fragment
@@ -197,13 +201,16 @@ def render_show(resident, *, status=200, contact_form=None, no_contact_form=None
     """The resident page. Every showing is audited: the event is committed only once the page has
     been rendered, and the page is not sent if that fails."""
     page = queries.resident_page(current_user, resident, whole_timeline=whole_timeline)
-    registered_at = db.session.get(Facility, resident.registered_facility_id)
+    registered_at = None  # another facility's registration is not shown (nor who made it)
+    if sees_episode(current_user, resident.registered_facility_id):
+        registered_at = db.session.get(Facility, resident.registered_facility_id)
     open_stay = page.open_stay
     service.record_view(resident, by=acting_user(),
                         facility_id=open_stay.facility_id if open_stay else resident.registered_facility_id)
     html = render_template(
         "residents/show.html", page=page, resident=page.resident, timeline=page.timeline, registered_at=registered_at,
         actions=stay_actions(page), can_register=current_user.has_role(*INTAKE_ROLES), age=queries.age,
+        can_change=can_change_person(current_user, resident),
         contact_form=contact_form or forms.blank(forms.FamilyContactForm, "contact"),
         no_contact_form=no_contact_form or forms.blank(forms.NoContactForm, "nocontact"),
     )
@@ -223,7 +230,7 @@ def timeline(resident_id: int):
     resident = get_resident_or_404(resident_id)
     if not wants_fragment():
         return redirect(url_for(".show", resident_id=resident.id, timeline="all", _anchor="timeline"))
-    whole = queries.timeline(resident, limit=None)
+    whole = queries.timeline(current_user, resident, limit=None)
     service.record_view(resident, by=acting_user(), part="timeline")
     html = render_template("residents/_timeline.html", resident=resident, timeline=whole)
     db.session.commit()
@@ -232,7 +239,7 @@ def timeline(resident_id: int):
 
 @bp.route("/<id:resident_id>/edit", methods=["GET", "POST"])
 def edit(resident_id: int):
-    resident = get_resident_or_404(resident_id)
+    resident = get_resident_or_404(resident_id, change=True)
     if request.method == "GET":
         form = forms.resident_form(resident)
         # The edit form shows the record: that is a view of it too.
@@ -273,7 +280,8 @@ def contacts_fragment(resident, template: str, *, form=None, status=200):
         context = {"contact_form": form or forms.blank(forms.FamilyContactForm, "contact")}
     else:
         context = {"no_contact_form": form or forms.blank(forms.NoContactForm, "nocontact")}
-    return make_response(render_template(template, resident=resident, **context) + flash_oob(), status)
+    return make_response(render_template(template, resident=resident, can_change=True, **context) + flash_oob(),
+                         status)
 
 
 def contact_added(resident, template: str, anchor: str):
@@ -284,7 +292,7 @@ def contact_added(resident, template: str, anchor: str):
 
 @bp.post("/<id:resident_id>/contacts")
 def contact_add(resident_id: int):
-    resident = get_resident_or_404(resident_id)
+    resident = get_resident_or_404(resident_id, change=True)
     form = forms.FamilyContactForm(prefix="contact")
     form.validate()
     try:
@@ -302,7 +310,7 @@ def contact_add(resident_id: int):
 
 @bp.post("/<id:resident_id>/contacts/<id:contact_id>/delete")
 def contact_delete(resident_id: int, contact_id: int):
-    resident = get_resident_or_404(resident_id)
+    resident = get_resident_or_404(resident_id, change=True)
     try:
         service.remove_family_contact(resident, contact_id, by=acting_user())
         db.session.commit()
@@ -315,7 +323,7 @@ def contact_delete(resident_id: int, contact_id: int):
 
 @bp.post("/<id:resident_id>/no-contact")
 def no_contact_add(resident_id: int):
-    resident = get_resident_or_404(resident_id)
+    resident = get_resident_or_404(resident_id, change=True)
     form = forms.NoContactForm(prefix="nocontact")
     form.validate()
     try:
@@ -333,7 +341,7 @@ def no_contact_add(resident_id: int):
 
 @bp.post("/<id:resident_id>/no-contact/<id:person_id>/delete")
 def no_contact_delete(resident_id: int, person_id: int):
-    resident = get_resident_or_404(resident_id)
+    resident = get_resident_or_404(resident_id, change=True)
     try:
         service.remove_no_contact_person(resident, person_id, by=acting_user())
         db.session.commit()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 
+from shelter.access import facilities_clause
 from shelter.extensions import db
 from shelter.followups.labels import METHODS
 from shelter.followups.models import FollowUp, FollowUpStatus
@@ -31,8 +32,7 @@ def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, 
              .where(FollowUp.status == FollowUpStatus.OPEN.value,
                     FollowUp.due_on <= today + timedelta(days=WEEK_DAYS - 1))
              .order_by(FollowUp.due_on, FollowUp.id))
-    if facility_ids is not None:
-        query = query.where(FollowUp.facility_id.in_(facility_ids))
+    query = query.where(facilities_clause(facility_ids, FollowUp.facility_id))
     if caseworker_id is not None:
         query = query.where(FollowUp.caseworker_id == caseworker_id)
     return [

@@ -207,7 +207,7 @@ def worklist_for(user, *, today: date, page: int = 1, caseworker: str = "") -> W
     mode = mode_for(user)
     if mode is None:
         return None
-    facility_ids = visible_facility_ids(user)
+    facility_ids = visible_facility_ids(user)  # the user's episodes only (shelter.access): every source filters by it
     if mode == "mine":
         items = [i for i in collect(facility_ids=facility_ids, caseworker_id=user.id, today=today)
                  if i.kind in MINE_KINDS]

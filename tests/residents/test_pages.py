@@ -196,6 +196,9 @@ def test_the_timeline_shows_admission_transfer_and_discharge(as_intake, intake_a
     new_stay = stays.transfer(stay, third_bed, by=intake_a)  # to another facility: a new stay
     db.session.commit()
     stays.discharge(new_stay, outcome="returned_home_region", note="Dipulangkan ke Garut", by=intake_a)
+    # Staff of both facilities see both stays in full (the episode rule: tests/test_access_episodes.py
+    # shows what staff of one of them see).
+    intake_a.facilities.append(other)
     db.session.commit()
 
     html = as_intake.get(f"/residents/{resident.id}").get_data(as_text=True)
