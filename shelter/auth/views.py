@@ -11,7 +11,7 @@ from shelter.auth import service
 from shelter.auth.forms import ChangePasswordForm, LoginForm
 from shelter.auth.passwords import verify_password
 from shelter.extensions import db
-from shelter.i18n import _safe_next
+from shelter.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -48,7 +48,7 @@ def login():
             login_user(user)
             session.permanent = True
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         db.session.commit()  # keep the failed attempt: it is what the throttle counts
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status
