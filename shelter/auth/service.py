@@ -186,8 +186,11 @@ def start_session(user: User, ip: str | None) -> str:
     return token
 
 
-def load_session(token: str | None) -> User | None:
-    """The user of a live session, or None when it is unknown, revoked, idle or too old."""
+def load_session(token: str | None, *, touch: bool = True) -> User | None:
+    """The user of a live session, or None when it is unknown, revoked, idle or too old.
+
+    ``touch=False`` (a background poll) reads the session without counting as activity.
+    """
     if not token or len(token) > 100:
         return None
     session = db.session.get(UserSession, _hash_token(token))
@@ -203,7 +206,7 @@ def load_session(token: str | None) -> User | None:
     if not user.active:
         return None
     # Touch at most once a minute: enough precision for a 30-minute idle limit.
-    if now - session.last_seen_at > timedelta(seconds=60):
+    if touch and now - session.last_seen_at > timedelta(seconds=60):
         session.last_seen_at = now
         db.session.commit()
     user.session_token = token

@@ -16,8 +16,17 @@ from shelter.redirects import safe_next
 bp = Blueprint("auth", __name__)
 
 
+# Sent by requests no person asked for (the board's 30-second timer): they may read, but they are not
+# activity, so they do not push back the idle limit of the session (issue 9, 2.10).
+BACKGROUND_POLL_HEADER = "X-Background-Poll"
+
+
+def is_background_poll() -> bool:
+    return request.headers.get(BACKGROUND_POLL_HEADER) == "1"
+
+
 def register_session_loader(login_manager) -> None:
-    login_manager.user_loader(service.load_session)
+    login_manager.user_loader(lambda token: service.load_session(token, touch=not is_background_poll()))
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
