@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from shelter.access import public
 from shelter.audit import service as audit
-from shelter.auth import service
+from shelter.auth import devices, service
 from shelter.auth.forms import ChangePasswordForm, LoginForm
 from shelter.auth.passwords import verify_password
 from shelter.extensions import db
@@ -40,7 +40,8 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = service.authenticate(form.email.data, form.password.data, request.remote_addr)
+            user = service.authenticate(form.email.data, form.password.data, request.remote_addr,
+                                        device_token=request.cookies.get(devices.COOKIE_NAME))
         except service.AccountLocked as locked:
             error = _("Too many failed attempts. This account is locked until %(time)s.",
                       time=format_datetime(locked.until, "HH:mm"))
@@ -57,7 +58,9 @@ def login():
             login_user(user)
             session.permanent = True
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            devices.remember(response, request.cookies.get(devices.COOKIE_NAME), user)
+            return response
         db.session.commit()  # keep the failed attempt: it is what the throttle counts
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status
