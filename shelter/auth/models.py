@@ -118,7 +118,7 @@ class UserSession(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Every login attempt, for throttling across processes (and the audit of failures)."""
+    """Every login attempt and its outcome: a log for people. The throttle counts in LoginThrottle."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
