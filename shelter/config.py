@@ -83,6 +83,18 @@ class Config:
     login_lockout_minutes: int = 15
     ip_max_failures: int = 30
     ip_failure_window_seconds: int = 300
+    # The longer window: this many failures within it lock too, however they are spread. Each lock of an
+    # account (or address, or device cookie) within a day lasts twice as long as the one before, up to
+    # login_max_lock_hours.
+    login_long_max_failures: int = 20
+    login_long_window_hours: int = 24
+    login_max_lock_hours: int = 24
+    # A browser that logged in to an account before carries a signed device cookie for it (OWASP):
+    # strangers' failures do not hold it back. Renewed at each login.
+    device_cookie_days: int = 180
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (Werkzeug's ProxyFix).
+    # 0: the headers are ignored (anyone could forge them); behind one nginx: 1.
+    trusted_proxies: int = 0
     # argon2id cost; tests lower it, production keeps argon2-cffi's RFC 9106 low-memory profile.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -133,6 +145,7 @@ class Config:
             session_max_hours=_int(environ, "SESSION_MAX_HOURS", 12),
             login_max_failures=_int(environ, "LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(environ, "LOGIN_LOCKOUT_MINUTES", 15),
+            trusted_proxies=_int(environ, "TRUSTED_PROXIES", 0),
             public_url=environ.get("PUBLIC_URL", "").rstrip("/"),
             reminder_time=environ.get("REMINDER_TIME", "08:00"),
             scheduler_in_process=_bool(environ, "SCHEDULER_IN_PROCESS", False),
@@ -168,6 +181,8 @@ class Config:
             raise ConfigError(f"REMINDER_TIME must be HH:MM (24-hour), got {self.reminder_time!r}")
         if self.public_url and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", self.public_url):
             raise ConfigError("PUBLIC_URL must be an http(s) address such as https://shelter.example.go.id")
+        if not 0 <= self.trusted_proxies <= 10:
+            raise ConfigError("TRUSTED_PROXIES must be the number of proxies in front of Shelter, 0 to 10")
         if not 1 <= self.assessment_due_days <= 90:
             raise ConfigError("ASSESSMENT_DUE_DAYS must be between 1 and 90")
         if not 7 <= self.plan_review_days <= 180:
@@ -209,6 +224,10 @@ class Config:
             "WTF_CSRF_CHECK_DEFAULT": False,  # checked in shelter.api.auth.csrf_unless_bearer
             "WTF_CSRF_TIME_LIMIT": self.session_max_hours * 3600,
             "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+            # Flask-WTF's extra check on HTTPS wants a same-host Referer, but our pages send
+            # Referrer-Policy: no-referrer, so once ProxyFix (TRUSTED_PROXIES) tells it a request is HTTPS
+            # every form would be refused. The CSRF token and SameSite=Lax cookies still protect forms.
+            "WTF_CSRF_SSL_STRICT": False,
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": self.timezone,
             "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "shelter" / "translations"),
@@ -234,6 +253,6 @@ def setting_names() -> list[str]:
         "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_TIMEOUT_SECONDS", "TIMEZONE",
         "BABEL_DEFAULT_LOCALE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_MAX_FAILURES",
         "LOGIN_LOCKOUT_MINUTES", "PUBLIC_URL", "REMINDER_TIME", "SCHEDULER_IN_PROCESS",
-        "ASSESSMENT_DUE_DAYS", "PLAN_REVIEW_DAYS", "PORT",
+        "ASSESSMENT_DUE_DAYS", "PLAN_REVIEW_DAYS", "PORT", "TRUSTED_PROXIES",
     ]
 

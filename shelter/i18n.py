@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from shelter.access import public
 from shelter.config import LOCALES
 from shelter.extensions import db
+from shelter.redirects import safe_next
 
 bp = Blueprint("i18n", __name__)
 
@@ -30,13 +31,6 @@ def select_timezone() -> str:
     return current_app.config["SHELTER"].timezone
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: never redirect to another origin.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
-
-
 @bp.post("/language")
 @public
 def set_language():
@@ -46,7 +40,7 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 def _in_zone(value: datetime, pattern_id: str, pattern_en: str) -> str:

@@ -118,7 +118,7 @@ class UserSession(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Every login attempt, for throttling across processes (and the audit of failures)."""
+    """Every login attempt and its outcome: a log for people. The throttle counts in LoginThrottle."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
@@ -131,3 +131,26 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     outcome: Mapped[str] = mapped_column(sa.String(16))  # success | failure | locked | throttled
+
+
+class LoginThrottle(db.Model):
+    """Failure counters of one subject of the login throttle: an account (its email), a client address
+    or a device cookie (its random id). Changed only by conditional UPDATEs in shelter/auth/throttle.py,
+    so that the database, not a process after a read, decides whether a password may be checked."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('account', 'address', 'device')", name="kind_allowed"),
+    )
+
+    kind: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    # Attempts counted in the short window (reserved before the password check, refunded on success).
+    failures: Mapped[int]
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The same in the long window (a day).
+    long_failures: Mapped[int]
+    long_window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Locks in a row: the next lasts 2**lockouts times the first; forgotten a day after a lock ends.
+    lockouts: Mapped[int]

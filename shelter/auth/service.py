@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shelter.audit import service as audit
+from shelter.auth import devices, throttle
 from shelter.auth.models import LoginAttempt, User, UserSession
 from shelter.auth.passwords import check_policy, hash_password, verify_password
 from shelter.db import utcnow
@@ -101,72 +102,63 @@ def change_password(user: User, new_password: str) -> None:
     audit.record("user.password_changed", actor=user, target=user)
 
 
-# --- login throttling ----------------------------------------------------------------------------
+# --- login -------------------------------------------------------------------------------------
 
 def _record_attempt(email: str, ip: str | None, outcome: str) -> None:
+    # The log of attempts (what the throttle refused, too); the counting is in shelter/auth/throttle.py.
     db.session.add(LoginAttempt(email=email, ip_address=ip, outcome=outcome))
 
 
-def account_locked_until(email: str, now: datetime) -> datetime | None:
-    """Locked when ``login_max_failures`` failures fall within one window; the lock runs from the last."""
-    config = _config()
-    lockout = timedelta(minutes=config.login_lockout_minutes)
-    window = timedelta(seconds=config.login_failure_window_seconds)
-    recent = db.session.scalars(
-        sa.select(LoginAttempt.attempted_at)
-        .where(LoginAttempt.email == email, LoginAttempt.outcome == "failure",
-               LoginAttempt.attempted_at >= now - lockout - window)
-        .order_by(LoginAttempt.attempted_at.desc())
-        .limit(config.login_max_failures)
-    ).all()
-    if len(recent) < config.login_max_failures:
-        return None
-    newest, oldest = recent[0], recent[-1]
-    if newest - oldest <= window and now < newest + lockout:
-        return newest + lockout
-    return None
-
-
-def address_throttled(ip: str | None, now: datetime) -> bool:
-    if ip is None:
-        return False
-    config = _config()
-    failures = db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.ip_address == ip,
-            LoginAttempt.outcome.in_(("failure", "locked")),
-            LoginAttempt.attempted_at >= now - timedelta(seconds=config.ip_failure_window_seconds),
-        )
-    )
-    return failures >= config.ip_max_failures
-
-
-def authenticate(email: str, password: str, ip: str | None) -> User:
+def authenticate(email: str, password: str, ip: str | None, device_token: str | None = None) -> User:
     """Check a login. Records the attempt and its audit event; the caller commits.
 
-    Raises AddressThrottled, AccountLocked or InvalidCredentials. A locked account is refused
-    even with the right password, and the password is not even checked.
+    A browser whose device cookie is valid for this account is counted against that cookie alone;
+    any other attempt against its client address and the account (see ``devices`` and ``throttle``).
+    Raises AddressThrottled, AccountLocked or InvalidCredentials. A refused attempt never has its
+    password checked, even the right one.
+
+    Commits once itself, between counting the attempt and checking the password: the count must be in
+    the database before the check, or parallel attempts would all see room for one more.
     """
     email = normalise_email(email)[:254]
     now = utcnow()
-    if address_throttled(ip, now):
-        _record_attempt(email, ip, "throttled")
-        audit.record("auth.login.throttled", actor_email=email)
-        raise AddressThrottled()
-    locked_until = account_locked_until(email, now)
-    if locked_until is not None:
-        _record_attempt(email, ip, "locked")
-        audit.record("auth.login.locked", actor_email=email)
-        raise AccountLocked(locked_until)
+    limits = throttle.limits(_config())
     user = get_user_by_email(email)
-    ok = verify_password(user.password_hash if user else None, password)
+    user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+    counted: list[tuple[throttle.Limit, str]] = []
+
+    device = devices.device_id(device_token, user)
+    if device is not None and throttle.reserve(limits.device, device, now):
+        counted.append((limits.device, device))
+    else:  # no cookie, not for this account, or locked in its turn: a stranger, limited as one
+        if ip is not None:
+            if not throttle.reserve(limits.address, ip, now):
+                _record_attempt(email, ip, "throttled")
+                audit.record("auth.login.throttled", actor_email=email)
+                raise AddressThrottled()
+            counted.append((limits.address, ip))
+        if not throttle.reserve(limits.account, email, now):
+            if ip is not None:  # refused attempts from an address count against it, as failures do
+                throttle.lock_if_over(limits.address, ip, now)
+            until = throttle.refused_until(limits.account, email, now)
+            _record_attempt(email, ip, "locked")
+            audit.record("auth.login.locked", actor_email=email)
+            raise AccountLocked(until)
+        counted.append((limits.account, email))
+    db.session.commit()
+
+    ok = verify_password(password_hash, password)
+    user = db.session.get(User, user_id) if user_id is not None else None
     if not ok or user is None or not user.active:
         _record_attempt(email, ip, "failure")
         audit.record("auth.login.failure", actor_email=email,
                      detail={"reason": "inactive" if (ok and user) else "bad_credentials"})
-        if account_locked_until(email, now) is not None:
-            audit.record("auth.account_locked", actor_email=email)
+        for limit, subject in counted:
+            if throttle.lock_if_over(limit, subject, now) and limit.kind == "account":
+                audit.record("auth.account_locked", actor_email=email)
         raise InvalidCredentials()
+    for limit, subject in counted:
+        throttle.refund(limit, subject)
     _record_attempt(email, ip, "success")
     audit.record("auth.login.success", actor=user, target=user)
     return user
@@ -186,8 +178,11 @@ def start_session(user: User, ip: str | None) -> str:
     return token
 
 
-def load_session(token: str | None) -> User | None:
-    """The user of a live session, or None when it is unknown, revoked, idle or too old."""
+def load_session(token: str | None, *, touch: bool = True) -> User | None:
+    """The user of a live session, or None when it is unknown, revoked, idle or too old.
+
+    ``touch=False`` (a background poll) reads the session without counting as activity.
+    """
     if not token or len(token) > 100:
         return None
     session = db.session.get(UserSession, _hash_token(token))
@@ -203,7 +198,7 @@ def load_session(token: str | None) -> User | None:
     if not user.active:
         return None
     # Touch at most once a minute: enough precision for a 30-minute idle limit.
-    if now - session.last_seen_at > timedelta(seconds=60):
+    if touch and now - session.last_seen_at > timedelta(seconds=60):
         session.last_seen_at = now
         db.session.commit()
     user.session_token = token

@@ -7,17 +7,26 @@ from flask_login import current_user, login_user, logout_user
 
 from shelter.access import public
 from shelter.audit import service as audit
-from shelter.auth import service
+from shelter.auth import devices, service
 from shelter.auth.forms import ChangePasswordForm, LoginForm
 from shelter.auth.passwords import verify_password
 from shelter.extensions import db
-from shelter.i18n import _safe_next
+from shelter.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
+# Sent by requests no person asked for (the board's 30-second timer): they may read, but they are not
+# activity, so they do not push back the idle limit of the session (issue 9, 2.10).
+BACKGROUND_POLL_HEADER = "X-Background-Poll"
+
+
+def is_background_poll() -> bool:
+    return request.headers.get(BACKGROUND_POLL_HEADER) == "1"
+
+
 def register_session_loader(login_manager) -> None:
-    login_manager.user_loader(service.load_session)
+    login_manager.user_loader(lambda token: service.load_session(token, touch=not is_background_poll()))
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
@@ -31,7 +40,8 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = service.authenticate(form.email.data, form.password.data, request.remote_addr)
+            user = service.authenticate(form.email.data, form.password.data, request.remote_addr,
+                                        device_token=request.cookies.get(devices.COOKIE_NAME))
         except service.AccountLocked as locked:
             error = _("Too many failed attempts. This account is locked until %(time)s.",
                       time=format_datetime(locked.until, "HH:mm"))
@@ -48,7 +58,9 @@ def login():
             login_user(user)
             session.permanent = True
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            devices.remember(response, request.cookies.get(devices.COOKIE_NAME), user)
+            return response
         db.session.commit()  # keep the failed attempt: it is what the throttle counts
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status

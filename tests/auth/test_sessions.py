@@ -220,3 +220,47 @@ def test_api_call_before_the_first_password_change_is_refused_in_json(app, clien
     response = client.get("/api/v1/availability")
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "password_change_required"
+
+
+# --- background polls do not keep a session alive ---------------------------------------------------
+
+def _board_poll(html: str) -> tuple[str, dict]:
+    """The request the board page's own timer makes: the element with an ``every`` trigger."""
+    import json
+    import re
+    from html import unescape
+
+    for tag in re.findall(r"<[a-z]+ [^>]*hx-trigger=\"[^\"]*every [^>]*>", html):
+        url = unescape(re.search(r'hx-get="([^"]+)"', tag).group(1))
+        headers = re.search(r"hx-headers='([^']+)'", tag)
+        return url, {"HX-Request": "true", **(json.loads(unescape(headers.group(1))) if headers else {})}
+    raise AssertionError("the board has no polling element")
+
+
+def test_the_board_polling_an_unattended_screen_does_not_keep_the_session_alive(client, make_user):
+    """Issue 9, 2.10: a board left open polls every 30 s; after 30 idle minutes the session still ends."""
+    user = make_user(roles=("intake_staff",))
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False) as traveller:
+        login(client, user)
+        page = client.get("/board/")
+        assert page.status_code == 200
+        url, headers = _board_poll(page.get_data(as_text=True))
+        for n in range(1, 60):  # every 30 seconds for 29.5 minutes: the board stays fresh
+            traveller.move_to(start + timedelta(seconds=30 * n))
+            assert client.get(url, headers=headers).status_code == 200, f"poll at {30 * n} s"
+        traveller.move_to(start + timedelta(minutes=31))
+        poll = client.get(url, headers=headers)  # the poll itself now finds the session over
+        assert poll.status_code == 204 and urlsplit(poll.headers["HX-Redirect"]).path == "/login"
+        assert _redirect_path(client.get("/")) == "/login"
+
+
+def test_a_click_on_the_board_still_counts_as_activity(client, make_user):
+    user = make_user(roles=("intake_staff",))
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False) as traveller:
+        login(client, user)
+        traveller.move_to(start + timedelta(minutes=20))
+        assert client.htmx("GET", "/board/?kind=panti").status_code == 200  # a filter chosen by a person
+        traveller.move_to(start + timedelta(minutes=45))
+        assert client.get("/").status_code == 200

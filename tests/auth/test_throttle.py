@@ -142,3 +142,70 @@ def test_just_below_the_address_limit_is_not_throttled(app, client, email):
     for n in range(app.config["SHELTER"].ip_max_failures - 1):
         attempt(client, f"guess{n}@shelter.test", WRONG, ip=ATTACKER_IP)
     assert attempt(client, email, PASSWORD, ip=ATTACKER_IP).status_code == 302
+
+
+# --- a longer window, and locks that grow (issue 9, 2.3) ------------------------------------------------
+
+def dodge_the_minute_window(client, traveller, at: datetime, email: str, failures: int,
+                            *, pause_first: bool = True) -> datetime:
+    """What the review did: 4 wrong passwords a second apart, then a pause, so that no 5 fall within one
+    minute (12 of them in just over 2 minutes). Returns the time of the last one."""
+    for n in range(failures):
+        if n % 4 == 0 and (n or pause_first):
+            at += timedelta(seconds=61)
+        else:
+            at += timedelta(seconds=1)
+        traveller.move_to(at)
+        response = attempt(client, email, WRONG)
+        assert response.status_code == 401
+        assert last_outcome() == "failure", f"failure {n + 1} was not even checked"
+    return at
+
+
+def test_failures_spread_to_dodge_the_minute_window_still_lock_and_each_lock_lasts_longer(app, client, email):
+    long_limit = app.config["SHELTER"].login_long_max_failures
+    assert long_limit <= 20
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False) as traveller:
+        at = dodge_the_minute_window(client, traveller, start, email, 12, pause_first=False)
+        assert at - start < timedelta(minutes=2, seconds=15)
+        at = dodge_the_minute_window(client, traveller, at, email, long_limit - 12)
+
+        # Locked now, even for the right password; the first lock lasts LOGIN_LOCKOUT_MINUTES.
+        traveller.move_to(at + timedelta(seconds=1))
+        assert attempt(client, email, PASSWORD).status_code == 401
+        assert last_outcome() == "locked"
+        traveller.move_to(at + timedelta(minutes=14, seconds=50))
+        assert attempt(client, email, PASSWORD).status_code == 401
+        traveller.move_to(at + timedelta(minutes=15, seconds=5))
+        assert attempt(client, email, PASSWORD).status_code == 302
+        client.post("/logout")
+
+        # The same again the same day (from browsers the account never used): the lock lasts twice as long.
+        at = dodge_the_minute_window(app.test_client(), traveller, at + timedelta(minutes=16), email, long_limit)
+        traveller.move_to(at + timedelta(minutes=29, seconds=50))
+        assert attempt(app.test_client(), email, PASSWORD).status_code == 401
+        assert last_outcome() == "locked"
+        traveller.move_to(at + timedelta(minutes=30, seconds=5))
+        assert attempt(app.test_client(), email, PASSWORD).status_code == 302
+
+
+def test_each_lock_within_a_day_lasts_twice_as_long_as_the_one_before(client, email):
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False) as traveller:
+        at = start
+        for minutes in (15, 30, 60):
+            for _ in range(5):
+                assert attempt(client, email, WRONG).status_code == 401
+            traveller.move_to(at + timedelta(minutes=minutes) - timedelta(seconds=10))
+            assert attempt(client, email, PASSWORD).status_code == 401
+            assert last_outcome() == "locked"
+            at += timedelta(minutes=minutes, seconds=5)
+            traveller.move_to(at)
+        # A day without a lock, and the next lock is the first one again.
+        at += timedelta(hours=24, minutes=1)
+        traveller.move_to(at)
+        for _ in range(5):
+            attempt(client, email, WRONG)
+        traveller.move_to(at + timedelta(minutes=15, seconds=5))
+        assert attempt(client, email, PASSWORD).status_code == 302

@@ -178,7 +178,11 @@ def test_the_category_filter_narrows_the_grid_too(client, login_as, world):
 def test_the_board_polls_itself_keeps_its_filters_and_says_how_fresh_it_is(client, login_as, world):
     login_as(world["intake"])
     html = client.get("/board/").get_data(as_text=True)
-    assert 'hx-trigger="every 30s, boardStale from:body"' in html
+    one_line = " ".join(html.split())
+    assert 'id="board" class="board" hx-get="/board/" hx-trigger="boardStale from:body"' in one_line
+    # The timer refreshes the same board, marked as a background poll (it does not extend the session).
+    assert ('hx-get="/board/" hx-trigger="every 30s" hx-target="#board" hx-include="#board-filters" '
+            'hx-swap="innerHTML" hx-headers=\'{"X-Background-Poll": "1"}\'') in one_line
     assert 'hx-include="#board-filters"' in html and 'hx-push-url="true"' in html
     assert "Updated " in html and " WIB" in html and "refreshes every 30 seconds" in html
     fragment = client.htmx("GET", "/board/").get_data(as_text=True)
