@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from shelter.config import HTMX_FILE, PROJECT_ROOT, Config
+from shelter.private_files import private_directory
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -19,9 +20,9 @@ def create_app(config: Config | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     app.config.from_mapping(config.flask_settings())
-    Path(app.instance_path).mkdir(exist_ok=True)
+    private_directory(Path(app.instance_path))
 
-    from shelter import access, fragments, i18n, labels, security
+    from shelter import access, fragments, i18n, labels, outage, security
     from shelter.api import auth as api_auth
     from shelter.db import configure_engine
     from shelter.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -44,6 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     api_auth.register(login_manager)
     app.before_request(access.enforce_login)
     security.init_app(app)
+    outage.init_app(app)
     fragments.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
