@@ -111,8 +111,12 @@ def _register_error_pages(app: Flask) -> None:
     from flask import render_template, request
     from flask_wtf.csrf import CSRFError
 
+    from shelter.api.errors import not_found_body
+
     def render_error(status: int):
         if request.path.startswith("/api/"):
+            if status == 404:
+                return not_found_body(), 404
             codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                      413: "too_large", 500: "internal_error"}
             return {"error": {"code": codes.get(status, "error"), "message": codes.get(status, "error")}}, status
