@@ -3,24 +3,38 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The versions every install uses (pip -c): what the tests ran with, so an audit elsewhere sees the same.
+CONSTRAINTS := constraints.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) | cksum | cut -d' ' -f1)
+TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml $(CONSTRAINTS) | cksum | cut -d' ' -f1)
 CATALOGS := $(wildcard shelter/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install install-test translations extract-messages db-upgrade demo clean
+.PHONY: run test install install-test translations extract-messages db-upgrade demo clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(TEST_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $@
+
+# Re-resolve every dependency from pyproject.toml in a throw-away venv and pin what it installed.
+REFRESH_VENV := .venv-constraints
+constraints:
+	rm -rf $(REFRESH_VENV)
+	$(PYTHON) -m venv $(REFRESH_VENV)
+	$(REFRESH_VENV)/bin/pip install --quiet --upgrade pip
+	$(REFRESH_VENV)/bin/pip install --quiet -e '.[test]'
+	{ echo "# Every distribution 'pip install -e .[test]' installs, at the versions tested (make passes -c constraints.txt)."; \
+	  echo "# Refresh with 'make constraints' (see the README, Dependencies); tests/test_constraints.py checks the venv against it."; \
+	  $(REFRESH_VENV)/bin/pip freeze --exclude-editable; } > $(CONSTRAINTS)
+	rm -rf $(REFRESH_VENV)
 
 install: $(STAMP)
 install-test: $(TEST_STAMP)

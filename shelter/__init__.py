@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from shelter.config import HTMX_FILE, PROJECT_ROOT, Config
+from shelter.private_files import private_directory
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -26,9 +27,9 @@ def create_app(config: Config | None = None) -> Flask:
 
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    Path(app.instance_path).mkdir(exist_ok=True)
+    private_directory(Path(app.instance_path))
 
-    from shelter import access, fragments, i18n, labels, security
+    from shelter import access, fragments, i18n, labels, outage, security
     from shelter.api import auth as api_auth
     from shelter.db import configure_engine
     from shelter.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -51,6 +52,7 @@ def create_app(config: Config | None = None) -> Flask:
     api_auth.register(login_manager)
     app.before_request(access.enforce_login)
     security.init_app(app)
+    outage.init_app(app)
     fragments.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
@@ -116,8 +118,12 @@ def _register_error_pages(app: Flask) -> None:
     from flask import render_template, request
     from flask_wtf.csrf import CSRFError
 
+    from shelter.api.errors import not_found_body
+
     def render_error(status: int):
         if request.path.startswith("/api/"):
+            if status == 404:
+                return not_found_body(), 404
             codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                      413: "too_large", 500: "internal_error"}
             return {"error": {"code": codes.get(status, "error"), "message": codes.get(status, "error")}}, status

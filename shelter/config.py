@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shelter.private_files import private_directory
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 ENVIRONMENTS = ("development", "test", "production")
@@ -57,7 +59,7 @@ def _bool(environ, name: str, default: bool) -> bool:
 def _dev_secret_key() -> str:
     """A per-checkout key for development, kept in instance/ so sessions survive restarts."""
     path = INSTANCE_DIR / "dev-secret-key"
-    INSTANCE_DIR.mkdir(exist_ok=True)
+    private_directory(INSTANCE_DIR)
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
@@ -111,6 +113,8 @@ class Config:
     # reviewed every this many days.
     assessment_due_days: int = 7
     plan_review_days: int = 30
+    # Strict-Transport-Security max-age in seconds; 0 sends none. from_env: a year in production.
+    hsts_max_age: int = 0
 
     @classmethod
     def from_env(cls, environ=None) -> "Config":
@@ -151,6 +155,7 @@ class Config:
             scheduler_in_process=_bool(environ, "SCHEDULER_IN_PROCESS", False),
             assessment_due_days=_int(environ, "ASSESSMENT_DUE_DAYS", 7),
             plan_review_days=_int(environ, "PLAN_REVIEW_DAYS", 30),
+            hsts_max_age=_int(environ, "HSTS_MAX_AGE", 31536000 if env == "production" else 0),
         )
         config.validate()
         return config
@@ -187,6 +192,8 @@ class Config:
             raise ConfigError("ASSESSMENT_DUE_DAYS must be between 1 and 90")
         if not 7 <= self.plan_review_days <= 180:
             raise ConfigError("PLAN_REVIEW_DAYS must be between 7 and 180")
+        if self.hsts_max_age < 0:
+            raise ConfigError("HSTS_MAX_AGE must be 0 (no header) or a number of seconds")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -253,6 +260,6 @@ def setting_names() -> list[str]:
         "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_TIMEOUT_SECONDS", "TIMEZONE",
         "BABEL_DEFAULT_LOCALE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_MAX_FAILURES",
         "LOGIN_LOCKOUT_MINUTES", "PUBLIC_URL", "REMINDER_TIME", "SCHEDULER_IN_PROCESS",
-        "ASSESSMENT_DUE_DAYS", "PLAN_REVIEW_DAYS", "PORT", "TRUSTED_PROXIES",
+        "ASSESSMENT_DUE_DAYS", "PLAN_REVIEW_DAYS", "PORT", "TRUSTED_PROXIES", "HSTS_MAX_AGE",
     ]
 

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
+from shelter.private_files import create_private_file, sqlite_file
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -62,6 +64,14 @@ def configure_engine(engine: sa.Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
+    database = sqlite_file(engine.url.database)
+
+    @event.listens_for(engine, "do_connect")
+    def _create_private(_dialect, _record, _cargs, _cparams):
+        # Before SQLite creates the file with the umask's mode: create it 0600 ourselves. A missing
+        # directory is left missing (the connection then fails, and /healthz says so).
+        if database is not None and database.parent.is_dir():
+            create_private_file(database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

@@ -126,3 +126,20 @@ def test_audit_events_cannot_be_updated_or_deleted(app):
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT action FROM audit_events WHERE id = :id"), {"id": event_id}).one()
     assert row.action == "test.event"
+
+
+def test_audit_events_cannot_be_truncated(app, backend):
+    """TRUNCATE fires no row trigger: on PostgreSQL a statement trigger refuses it (0012_audit_truncate).
+    SQLite has no TRUNCATE; its equivalent, DELETE without WHERE, is refused by the DELETE trigger."""
+    engine = db.engine
+    with engine.begin() as conn:
+        event_id = _insert_audit_event(conn)
+    attacks = {"postgresql": ["TRUNCATE audit_events", "TRUNCATE audit_events, case_note_revisions CASCADE",
+                              "TRUNCATE case_note_revisions"],
+               "sqlite": ["DELETE FROM audit_events"]}[backend]
+    for statement in attacks:
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(sa.text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM audit_events WHERE id = :id"), {"id": event_id}).scalar() == 1

@@ -98,8 +98,8 @@ def create_user():
             form.email.errors.append(_("A user with this email address already exists."))
         else:
             db.session.commit()
-            flash(_("%(name)s can now log in with the initial password and will be asked to choose "
-                    "their own.", name=user.full_name), "success")
+            flash(_("Account created: it can log in with the initial password and will be asked to choose "
+                    "its own."), "success")
             target = url_for("admin.users")
             if wants_fragment():
                 return "", 200, {"HX-Redirect": target}
@@ -151,7 +151,7 @@ def edit_user(user_id: int):
         else:
             db.session.commit()
             if changed:
-                flash(_("Changes to %(name)s saved.", name=user.full_name), "success")
+                flash(_("Changes to the account saved."), "success")
             else:
                 flash(_("Nothing was changed."), "info")
             if not wants_fragment():
@@ -189,11 +189,11 @@ def _change_status(user_id: int, action: str):
         else:
             db.session.commit()
             if action == "deactivate":
-                flash(_("%(name)s is deactivated and has been logged out everywhere.", name=user.full_name)
-                      if done else _("%(name)s was already inactive.", name=user.full_name), "success")
+                flash(_("The account is deactivated and has been logged out everywhere.")
+                      if done else _("The account was already inactive."), "success")
             else:
-                flash(_("%(name)s can log in again.", name=user.full_name)
-                      if done else _("%(name)s was already active.", name=user.full_name), "success")
+                flash(_("The account can log in again.")
+                      if done else _("The account was already active."), "success")
     if wants_fragment():
         return status_fragment(user, oob_flash=True)
     return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -225,8 +225,8 @@ def reset_password(user_id: int):
             form.new_password.errors.append(_("Change your own password on the Change password page."))
         else:
             db.session.commit()
-            flash(_("New initial password set for %(name)s. Their sessions have ended; they must choose "
-                    "their own password at next login.", name=user.full_name), "success")
+            flash(_("New initial password set. The account's sessions have ended; it must choose its own "
+                    "password at next login."), "success")
             if not wants_fragment():
                 return redirect(url_for("admin.edit_user", user_id=user.id))
             return (render_template("admin/_reset_password.html", user=user,

@@ -46,8 +46,23 @@ def invalid(fields: dict[str, str], **extra) -> ApiError:
     return ApiError(422, "invalid", fields=fields, **extra)
 
 
+def not_found_body() -> dict:
+    """The one body of every API 404, from a view or from the router: a record outside the user's
+    facilities and one that does not exist must look the same, so it never names what was looked for."""
+    return {"error": {"code": "not_found", "message": MESSAGES["not_found"]}}
+
+
+class NotFound(ApiError):
+    def __init__(self):
+        super().__init__(404, "not_found")
+
+    def body(self) -> dict:
+        return not_found_body()
+
+
 def not_found(what: str = "") -> ApiError:
-    return ApiError(404, "not_found", f"{what} not found." if what else None)
+    """``what`` documents the lookup for the reader of the code only; the answer is ``not_found_body()``."""
+    return NotFound()
 
 
 def handle(error: ApiError):

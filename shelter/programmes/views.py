@@ -308,8 +308,7 @@ def withdraw(enrollment_id: int):
     if promoted is not None:
         flash(_("Withdrawn."), "success")
         if promoted is not True:
-            flash(_("%(name)s moved up from the waitlist and has the place.", name=promoted.resident.full_name),
-                  "success")
+            flash(_("A resident moved up from the waitlist and has the place."), "success")
     return redirect(url_for("programmes.show", programme_id=programme_id))
 
 

@@ -100,7 +100,7 @@ def test_withdrawal_on_the_page_promotes_the_first_waiting(app, client, login_in
     db.session.commit()
     login_in_english(caseworker)
     response = client.post(f"/programmes/enrolments/{holder.id}/withdraw", follow_redirects=True)
-    assert "moved up from the waitlist and has the place" in response.get_data(as_text=True)
+    assert "A resident moved up from the waitlist and has the place." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Enrollment, waiting.id).status == "enrolled"
 
