@@ -14,23 +14,17 @@ from shelter.admin import service
 from shelter.auth.forms import new_password_rules
 from shelter.auth.service import normalise_email
 from shelter.labels import ROLES
-from shelter.text import has_control_characters, strip
+from shelter import text
+from shelter.text import clean, strip
 
 
 def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class PrintableText:
-    """Refuses control characters (NUL, escapes, line breaks): PostgreSQL refuses NUL in text,
-    and none of them belongs in a name or a search."""
-
-    def __init__(self, message=None):
-        self.message = message or _l("Remove the invisible control characters.")
-
-    def __call__(self, form, field):
-        if has_control_characters(field.data):
-            raise ValidationError(self.message)
+class PrintableText(text.OneLine):
+    """Refuses control characters (NUL, escapes, line breaks: PostgreSQL refuses NUL in text) and
+    hidden ones (bidi controls, zero-width spaces): none of them belongs in a name or a search."""
 
 
 class AtLeastOne:
@@ -62,9 +56,9 @@ class CheckboxListField(SelectMultipleField):
 
 
 def name_field():
-    return StringField(_l("Full name"), filters=[strip], validators=[
+    return StringField(_l("Full name"), filters=[clean], validators=[
         DataRequired(_l("Enter the full name.")), Length(max=120, message=_l("At most %(max)d characters.")),
-        PrintableText(),
+        PrintableText(text.NAME_HIDDEN_MESSAGE),
     ])
 
 
@@ -101,9 +95,9 @@ class UserDetailsForm(FlaskForm):
 
 
 class CreateUserForm(UserDetailsForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[
+    email = EmailField(_l("Email"), filters=[clean], validators=[
         DataRequired(_l("Enter an email address.")),
-        Length(max=254, message=_l("At most %(max)d characters.")),
+        Length(max=254, message=_l("At most %(max)d characters.")), PrintableText(),
         Email(_l("Enter a valid email address, for example nama@dinsos.jakarta.go.id.")),
     ])
     password = PasswordField(_l("Initial password"), validators=new_password_rules())
@@ -134,7 +128,7 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or email"), filters=[strip], validators=[
+    q = StringField(_l("Name or email"), filters=[clean], validators=[
         Optional(), Length(max=100, message=_l("At most %(max)d characters.")), PrintableText(),
     ])
     role = SelectField(_l("Role"), choices=options([("", _l("All roles")), *ROLES.items()]),

@@ -1,8 +1,12 @@
 """Capacity rules and the alerts they raise.
 
-A rule's state (``is_low``, ``state_changed_at``) lives on the rule row itself: evaluation is a
-state machine that locks the row, counts free beds and moves the state, so a crossing is seen,
-alerted and recorded once however many transactions cross it at the same moment.
+A rule's state (``is_low``, ``state_changed_at``, ``alert_pending``, ``last_alert_at``) lives on the
+rule row itself: evaluation is a state machine that locks the row, counts free beds and moves the
+state, so a crossing is seen, alerted and recorded once however many transactions cross it at the
+same moment. A rule goes low at its alert threshold and back to normal only at its separate
+recovery threshold (free beds ≥ ``recovery_free_beds``, occupancy ≤ ``recovery_occupancy_percent``),
+and alerts at most once per ``min_interval_minutes``: one bed taken and freed again does not text
+anyone twice (issue 9: five hold/release cycles had queued 30 SMS).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from shelter.extensions import db
 
 # The board's categories (shelter.stays.queries.CATEGORIES); a rule without one counts every bed.
 RULE_CATEGORIES = ("women", "girls", "boys", "mothers_with_children", "men")
+DEFAULT_INTERVAL_MINUTES = 60
+MAX_INTERVAL_MINUTES = 1440  # a day
 
 
 class AlertKind(enum.StrEnum):
@@ -47,6 +53,15 @@ class CapacityRule(db.Model):
                            name="min_occupancy_percent_range"),
         sa.CheckConstraint("max_free_beds IS NOT NULL OR min_occupancy_percent IS NOT NULL",
                            name="has_threshold"),
+        # Recovery thresholds beyond the alert thresholds (empty: the defaults of shelter.alerts.thresholds).
+        sa.CheckConstraint("recovery_free_beds IS NULL OR "
+                           "(max_free_beds IS NOT NULL AND recovery_free_beds > max_free_beds)",
+                           name="recovery_free_beds_above"),
+        sa.CheckConstraint("recovery_occupancy_percent IS NULL OR (min_occupancy_percent IS NOT NULL "
+                           "AND recovery_occupancy_percent >= 0 AND recovery_occupancy_percent < min_occupancy_percent)",
+                           name="recovery_occupancy_below"),
+        sa.CheckConstraint(f"min_interval_minutes BETWEEN 0 AND {MAX_INTERVAL_MINUTES}",
+                           name="min_interval_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,10 +70,19 @@ class CapacityRule(db.Model):
     category: Mapped[str | None] = mapped_column(sa.String(32))
     max_free_beds: Mapped[int | None] = mapped_column()
     min_occupancy_percent: Mapped[int | None] = mapped_column()
+    # Back to normal only when free beds ≥ this (> max_free_beds) and occupancy ≤ the next (< min_…).
+    recovery_free_beds: Mapped[int | None] = mapped_column()
+    recovery_occupancy_percent: Mapped[int | None] = mapped_column()
+    # At most one "low" alert (and its SMS) per this many minutes; a low that outlasts it is alerted then.
+    min_interval_minutes: Mapped[int] = mapped_column(default=DEFAULT_INTERVAL_MINUTES,
+                                                      server_default=str(DEFAULT_INTERVAL_MINUTES))
     notify_recovery: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     is_low: Mapped[bool] = mapped_column(default=False)
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last "low" alert, and whether the current low is still waiting for the minimum interval.
+    last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alert_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

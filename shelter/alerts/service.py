@@ -1,9 +1,11 @@
 """Capacity rules and their evaluation, with hysteresis.
 
-A rule is *low* while free beds ≤ N (``max_free_beds``) or occupancy ≥ P % (``min_occupancy_percent``);
-it is back to normal when free beds > N and occupancy < P. Only a change of state does anything:
-crossing into low records one CapacityAlert and queues one SMS per recipient; staying low does
-nothing; leaving low records a "recovered" alert (and texts it only when ``notify_recovery``).
+A rule goes *low* when free beds ≤ N (``max_free_beds``) or occupancy ≥ P % (``min_occupancy_percent``)
+and is back to normal only at its separate recovery threshold (``shelter.alerts.thresholds``). Only a
+change of state does anything: crossing into low records one CapacityAlert and queues one SMS per
+recipient, at most once per ``min_interval_minutes`` (a low that comes sooner waits, and is alerted
+when the interval is over if it is still low); staying low does nothing; leaving low records a
+"recovered" alert (and texts it only when ``notify_recovery``), unless the low was never alerted.
 
 Concurrency: ``evaluate_facility`` runs inside the transaction of every admission, transfer,
 discharge, hold and bed change. It first locks the facility's active rules (``SELECT … FOR UPDATE``
@@ -25,7 +27,6 @@ counts; the facility is on the alerts page in Shelter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -33,12 +34,13 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
 
+from shelter.alerts import thresholds
 from shelter.alerts.models import AlertKind, CapacityAlert, CapacityRule, RULE_CATEGORIES, capacity_rule_recipients
+from shelter.alerts.thresholds import MAX_FREE_BEDS_LIMIT, Measure, is_low  # noqa: F401 - re-exported
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
 
-MAX_FREE_BEDS_LIMIT = 9999
 SMS_PURPOSE = "capacity.alert"
 
 
@@ -62,17 +64,6 @@ class RecipientNotAllowed(AlertError):
 
 # --- measuring ------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Measure:
-    free: int
-    total: int  # beds in service
-    occupancy_percent: int  # rounded down, for display; comparisons use exact integers
-
-    @property
-    def taken(self) -> int:
-        return self.total - self.free
-
-
 def _measures(facility_ids, now: datetime) -> dict[int, dict[str | None, Measure]]:
     """facility id → {None: all beds, category: that category's beds}. Three statements."""
     from shelter.stays.queries import availability
@@ -91,15 +82,6 @@ def _measure(counts) -> Measure:
     free = counts.available
     percent = (100 * (total - free)) // total if total else 100
     return Measure(free=free, total=total, occupancy_percent=percent)
-
-
-def is_low(rule: CapacityRule, measure: Measure) -> bool:
-    if rule.max_free_beds is not None and measure.free <= rule.max_free_beds:
-        return True
-    if rule.min_occupancy_percent is not None:
-        if measure.total == 0 or 100 * measure.taken >= rule.min_occupancy_percent * measure.total:
-            return True
-    return False
 
 
 # --- evaluating -----------------------------------------------------------------------------------------
@@ -154,12 +136,20 @@ def evaluate_all(now=None) -> int:
 
 
 def _apply(rule: CapacityRule, measure: Measure, now: datetime) -> int:
-    low = is_low(rule, measure)
-    if low == rule.is_low:
-        return 0
-    rule.is_low = low
-    rule.state_changed_at = now
-    kind = AlertKind.LOW if low else AlertKind.RECOVERED
+    low = thresholds.next_state(rule, measure)
+    if low != rule.is_low:
+        unannounced = rule.alert_pending
+        rule.is_low, rule.state_changed_at, rule.alert_pending = low, now, low
+        if not low and not unannounced:
+            return _record(rule, AlertKind.RECOVERED, measure, now)
+    if rule.alert_pending and thresholds.may_alert(rule, now):
+        rule.alert_pending, rule.last_alert_at = False, now
+        return _record(rule, AlertKind.LOW, measure, now)
+    return 0
+
+
+def _record(rule: CapacityRule, kind: AlertKind, measure: Measure, now: datetime) -> int:
+    low = kind == AlertKind.LOW
     alert = CapacityAlert(rule_id=rule.id, facility_id=rule.facility_id, category=rule.category, kind=kind.value,
                           free_beds=measure.free, total_beds=measure.total,
                           occupancy_percent=measure.occupancy_percent, created_at=now, sms_count=0)
@@ -222,16 +212,13 @@ def eligible_recipients(rule: CapacityRule) -> list:
 # --- managing rules -------------------------------------------------------------------------------------
 
 def _check(values: dict, facility_id: int) -> list:
+    """Raises InvalidRule or RecipientNotAllowed; ``values`` must be ``thresholds.completed``."""
     category = values.get("category") or None
     if category is not None and category not in RULE_CATEGORIES:
         raise InvalidRule("category")
-    n, p = values.get("max_free_beds"), values.get("min_occupancy_percent")
-    if n is None and p is None:
-        raise InvalidRule("threshold")
-    if n is not None and not 0 <= n <= MAX_FREE_BEDS_LIMIT:
-        raise InvalidRule("max_free_beds")
-    if p is not None and not 1 <= p <= 100:
-        raise InvalidRule("min_occupancy_percent")
+    field = thresholds.problem(values)
+    if field is not None:
+        raise InvalidRule(field)
     candidates = {u.id: u for u in candidate_recipients(facility_id)}
     ids = list(dict.fromkeys(values.get("recipient_ids") or []))
     if any(i not in candidates for i in ids):
@@ -245,21 +232,35 @@ def _baseline(rule: CapacityRule, now: datetime) -> None:
     db.session.flush()
     _locked_rules(CapacityRule.id == rule.id)
     measure = _measures([rule.facility_id], now)[rule.facility_id][rule.category]
-    rule.is_low = is_low(rule, measure)
+    rule.is_low = thresholds.next_state(rule, measure)  # a low rule stays low until it recovers
     rule.state_changed_at = now
+    rule.alert_pending = False
 
 
-FIELDS = ("category", "max_free_beds", "min_occupancy_percent", "notify_recovery")
+THRESHOLD_FIELDS = ("category", "max_free_beds", "min_occupancy_percent", "recovery_free_beds",
+                    "recovery_occupancy_percent")
+FIELDS = (*THRESHOLD_FIELDS, "min_interval_minutes", "notify_recovery")
+
+
+def _values(*, category, max_free_beds, min_occupancy_percent, recovery_free_beds, recovery_occupancy_percent,
+            min_interval_minutes, recipient_ids) -> dict:
+    return thresholds.completed(dict(
+        category=category or None, max_free_beds=max_free_beds, min_occupancy_percent=min_occupancy_percent,
+        recovery_free_beds=recovery_free_beds, recovery_occupancy_percent=recovery_occupancy_percent,
+        min_interval_minutes=min_interval_minutes, recipient_ids=recipient_ids))
 
 
 def create_rule(facility, *, by, category=None, max_free_beds=None, min_occupancy_percent=None,
+                recovery_free_beds=None, recovery_occupancy_percent=None, min_interval_minutes=None,
                 recipient_ids=(), notify_recovery=False) -> CapacityRule:
-    values = dict(category=category or None, max_free_beds=max_free_beds,
-                  min_occupancy_percent=min_occupancy_percent, recipient_ids=recipient_ids)
+    """Empty recovery thresholds and interval take the defaults (``shelter.alerts.thresholds``)."""
+    values = _values(category=category, max_free_beds=max_free_beds, min_occupancy_percent=min_occupancy_percent,
+                     recovery_free_beds=recovery_free_beds, recovery_occupancy_percent=recovery_occupancy_percent,
+                     min_interval_minutes=min_interval_minutes, recipient_ids=recipient_ids)
     recipients = _check(values, facility.id)
-    rule = CapacityRule(facility_id=facility.id, category=values["category"], max_free_beds=max_free_beds,
-                        min_occupancy_percent=min_occupancy_percent, notify_recovery=bool(notify_recovery),
-                        active=True, is_low=False, created_by_id=by.id if by is not None else None)
+    rule = CapacityRule(facility_id=facility.id, notify_recovery=bool(notify_recovery), active=True, is_low=False,
+                        alert_pending=False, created_by_id=by.id if by is not None else None,
+                        **{name: values[name] for name in FIELDS if name != "notify_recovery"})
     rule.recipients = recipients
     db.session.add(rule)
     _baseline(rule, utcnow())
@@ -269,10 +270,12 @@ def create_rule(facility, *, by, category=None, max_free_beds=None, min_occupanc
 
 
 def update_rule(rule: CapacityRule, *, by, category=None, max_free_beds=None, min_occupancy_percent=None,
+                recovery_free_beds=None, recovery_occupancy_percent=None, min_interval_minutes=None,
                 recipient_ids=(), notify_recovery=False) -> list[str]:
     """Returns the names of the fields that changed ("recipients" included)."""
-    values = dict(category=category or None, max_free_beds=max_free_beds,
-                  min_occupancy_percent=min_occupancy_percent, recipient_ids=recipient_ids)
+    values = _values(category=category, max_free_beds=max_free_beds, min_occupancy_percent=min_occupancy_percent,
+                     recovery_free_beds=recovery_free_beds, recovery_occupancy_percent=recovery_occupancy_percent,
+                     min_interval_minutes=min_interval_minutes, recipient_ids=recipient_ids)
     recipients = _check(values, rule.facility_id)
     values["notify_recovery"] = bool(notify_recovery)
     changed = [name for name in FIELDS if getattr(rule, name) != values[name]]
@@ -282,7 +285,7 @@ def update_rule(rule: CapacityRule, *, by, category=None, max_free_beds=None, mi
         rule.recipients = recipients
         changed.append("recipients")
     if changed:
-        if rule.active and set(changed) & {"category", "max_free_beds", "min_occupancy_percent"}:
+        if rule.active and set(changed) & set(THRESHOLD_FIELDS):
             _baseline(rule, utcnow())
         audit.record("capacity_rule.updated", actor=by, target=rule, facility_id=rule.facility_id,
                      detail={"fields": changed})
@@ -296,7 +299,7 @@ def set_rule_active(rule: CapacityRule, active: bool, *, by) -> bool:
     if active:
         _baseline(rule, utcnow())
     else:
-        rule.is_low = False
+        rule.is_low = rule.alert_pending = False
         rule.state_changed_at = utcnow()
     audit.record("capacity_rule.activated" if active else "capacity_rule.deactivated", actor=by, target=rule,
                  facility_id=rule.facility_id)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shelter.access import can_manage_facility, get_facility_or_404, roles_required, scoped_facilities_query
-from shelter.alerts import forms, service
+from shelter.alerts import forms, service, thresholds
 from shelter.alerts.models import CapacityAlert, CapacityRule
 from shelter.auth.models import Role
 from shelter.extensions import db
@@ -28,6 +28,9 @@ ROLES = (Role.ADMIN, Role.FACILITY_MANAGER)
 @bp.app_template_global("alert_category_label")
 def category_label(code: str | None) -> str:
     return service.category_label(code) if code else _("All beds")
+
+
+bp.add_app_template_global(thresholds.alert_due_at, "alert_due_at")
 
 
 @bp.app_template_global("alert_sms_problem")
@@ -152,9 +155,9 @@ def create_rule(facility_id: int):
         except service.RecipientNotAllowed:
             db.session.rollback()
             form.recipients.errors = [_("Choose from the list.")]
-        except service.InvalidRule:
+        except service.InvalidRule as error:
             db.session.rollback()
-            form.max_free_beds.errors = [_("Check the thresholds.")]
+            getattr(form, error.field, form.max_free_beds).errors = [_("Check the thresholds.")]
         else:
             db.session.commit()
             flash(_("Capacity rule saved."), "success")
@@ -182,9 +185,9 @@ def edit_rule(rule_id: int):
         except service.RecipientNotAllowed:
             db.session.rollback()
             form.recipients.errors = [_("Choose from the list.")]
-        except service.InvalidRule:
+        except service.InvalidRule as error:
             db.session.rollback()
-            form.max_free_beds.errors = [_("Check the thresholds.")]
+            getattr(form, error.field, form.max_free_beds).errors = [_("Check the thresholds.")]
         else:
             db.session.commit()
             flash(_("Capacity rule saved.") if changed else _("Nothing changed."), "success")

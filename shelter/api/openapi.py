@@ -409,8 +409,10 @@ def document() -> dict:
                 "changes. Records outside your facilities are 404, never 403. Errors are "
                 "`{\"error\": {\"code\", \"message\"}}`; 422 adds `fields` ({field: code}: required, "
                 "invalid_type, invalid_choice, out_of_range, too_long, invalid_format, control_characters, "
-                "unknown_field, …). Text may not hold control characters (multi-line fields may hold tabs "
-                "and line breaks). Messages are in English; codes are stable."
+                "hidden_characters, unknown_field, …). Text may not hold control characters (multi-line fields "
+                "may hold tabs and line breaks); one-line text (names, codes) is NFKC-normalised and may not "
+                "hold hidden characters (bidi controls, zero-width spaces). Messages are in English; codes are "
+                "stable."
             ),
         },
         "servers": [{"url": "/api/v1"}],

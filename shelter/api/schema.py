@@ -18,7 +18,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 
-from shelter.text import has_control_characters
+from shelter import text
 
 KEYWORDS = {
     "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf",
@@ -83,7 +83,9 @@ class Checker:
     """Checks values against schemas that may ``$ref`` into ``document`` (``#/components/schemas/…``).
 
     ``strings=True`` (request bodies) also refuses control characters and lone surrogates in every
-    string: PostgreSQL cannot store a NUL, and nobody types a bell.
+    string (PostgreSQL cannot store a NUL, and nobody types a bell), and hidden characters (bidi
+    controls, zero-width spaces, …) in every one-line string: names and codes (``shelter.text``).
+    ``normalised`` gives a body's one-line strings NFKC-normalised, as they are checked and stored.
     """
 
     def __init__(self, document: dict, *, strings: bool = False):
@@ -97,6 +99,25 @@ class Checker:
         for part in ref[2:].split("/"):
             node = node[part.replace("~1", "/").replace("~0", "~")]
         return node
+
+    def normalised(self, value, schema: dict):
+        """``value`` with every string NFKC-normalised unless its schema says ``x-multiline``
+        (notes and addresses are kept as typed)."""
+        if "$ref" in schema:
+            return self.normalised(value, self.resolve(schema["$ref"]))
+        if isinstance(value, str):
+            branches = [self.resolve(b["$ref"]) if "$ref" in b else b for b in schema.get("anyOf", [])]
+            if schema.get("x-multiline") or any(b.get("x-multiline") for b in branches):
+                return value
+            return text.normalise(value)
+        if isinstance(value, list):
+            items = schema.get("items", {})
+            return [self.normalised(item, items) for item in value]
+        if isinstance(value, dict):
+            properties, more = schema.get("properties", {}), schema.get("additionalProperties")
+            return {name: self.normalised(item, properties.get(name, more if isinstance(more, dict) else {}))
+                    for name, item in value.items()}
+        return value
 
     def problems(self, value, schema: dict, path: str = "") -> list[tuple[str, str]]:
         unknown = set(schema) - KEYWORDS
@@ -131,8 +152,9 @@ class Checker:
         return []
 
     def _string(self, value: str, schema: dict, path: str) -> list[tuple[str, str]]:
-        if self.strings and has_control_characters(value, multiline=bool(schema.get("x-multiline"))):
-            return [(path, "control_characters")]
+        code = text.problem(value, multiline=bool(schema.get("x-multiline"))) if self.strings else None
+        if code:
+            return [(path, code)]
         if "minLength" in schema and len(value) < schema["minLength"]:
             return [(path, "required" if value == "" else "too_short")]
         if "maxLength" in schema and len(value) > schema["maxLength"]:

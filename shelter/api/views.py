@@ -58,7 +58,9 @@ def json_body(schema: str) -> dict:
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request")
-    problems = Checker(document(), strings=True).problems(body, ref(schema))
+    checker = Checker(document(), strings=True)
+    body = checker.normalised(body, ref(schema))  # names and codes as stored (shelter.text)
+    problems = checker.problems(body, ref(schema))
     if problems:
         raise invalid(field_problems(problems))
     return body

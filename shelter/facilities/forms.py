@@ -16,7 +16,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from shelter import labels
 from shelter.phones import InvalidPhone, to_e164
-from shelter.text import has_control_characters, strip
+from shelter import text
+from shelter.text import clean, has_control_characters, strip
 
 try:  # WTForms 3.3 names choices; plain tuples are deprecated there
     from wtforms.fields.choices import SelectChoice
@@ -35,11 +36,16 @@ def upper(value):
     return value.upper() if isinstance(value, str) else value
 
 
-def plain_text(multiline: bool = False):
-    """Refuse control characters; a multi-line field may keep tabs and line breaks."""
+def plain_text(multiline: bool = False, *, name: bool = False):
+    """Refuse control characters (a multi-line field may keep tabs and line breaks); a one-line field
+    (a name, a code, a label) also refuses hidden characters (``shelter.text``)."""
+    control_message = _l("Remove the control characters from this field.")
+    if not multiline:
+        return text.OneLine(text.NAME_HIDDEN_MESSAGE if name else None, control_message=control_message)
+
     def check(form, field):
-        if isinstance(field.data, str) and has_control_characters(field.data, multiline=multiline):
-            raise ValidationError(_l("Remove the control characters from this field."))
+        if isinstance(field.data, str) and has_control_characters(field.data, multiline=True):
+            raise ValidationError(control_message)
 
     return check
 
@@ -60,7 +66,7 @@ class FacilityForm(FlaskForm):
     kind = select_field(_l("Kind"), labels.FACILITY_KINDS, _l("Choose the kind of facility."))
     code = StringField(
         _l("Code"),
-        filters=[strip, upper],
+        filters=[clean, upper],
         validators=[DataRequired(_l("Enter a short code, for example PSBK-01.")),
                     Length(max=32, message=_l("The code can be at most %(max)d characters.")),
                     plain_text()],
@@ -68,10 +74,10 @@ class FacilityForm(FlaskForm):
     )
     name = StringField(
         _l("Name"),
-        filters=[strip],
+        filters=[clean],
         validators=[DataRequired(_l("Enter the name.")),
                     Length(max=120, message=_l("The name can be at most %(max)d characters.")),
-                    plain_text()],
+                    plain_text(name=True)],
         description=_l("For a Rumah Aman, its code name: the only name shown anywhere."),
     )
     kota = select_field(_l("Kota"), labels.KOTA, _l("Choose the kota."))
@@ -84,7 +90,7 @@ class FacilityForm(FlaskForm):
     )
     phone = StringField(
         _l("Phone"),
-        filters=[strip],
+        filters=[clean],
         validators=[Length(max=32, message=_l("The phone number can be at most %(max)d characters.")),
                     plain_text()],
         description=_l("For example 0812 5550 199 or +62 21 555 0199."),
@@ -118,10 +124,10 @@ class FacilityForm(FlaskForm):
 class RoomForm(FlaskForm):
     name = StringField(
         _l("Room name"),
-        filters=[strip],
+        filters=[clean],
         validators=[DataRequired(_l("Enter the room's name.")),
                     Length(max=80, message=_l("The room name can be at most %(max)d characters.")),
-                    plain_text()],
+                    plain_text(name=True)],
     )
     sex = select_field(_l("Who sleeps here"), labels.ROOM_SEXES, _l("Choose who sleeps in this room."))
     age_group = select_field(_l("Age group"), labels.AGE_GROUPS, _l("Choose the age group."))
@@ -135,7 +141,7 @@ class BulkBedsForm(FlaskForm):
 
     label_prefix = StringField(
         _l("Label prefix"),
-        filters=[strip],
+        filters=[clean],
         validators=[Length(max=PREFIX_MAX, message=_l("The prefix can be at most %(max)d characters.")),
                     plain_text()],
         description=_l("Optional; written before the number, e.g. A- gives A-01, A-02, …"),
@@ -186,7 +192,7 @@ class BulkBedsForm(FlaskForm):
 class BedForm(FlaskForm):
     label = StringField(
         _l("Label"),
-        filters=[strip],
+        filters=[clean],
         validators=[DataRequired(_l("Enter the bed's label.")),
                     Length(max=LABEL_MAX, message=_l("The label can be at most %(max)d characters.")),
                     plain_text()],
@@ -196,7 +202,7 @@ class BedForm(FlaskForm):
     out_of_service = BooleanField(_l("Out of service"))
     out_of_service_reason = StringField(
         _l("Reason"),
-        filters=[strip],
+        filters=[clean],
         validators=[Length(max=200, message=_l("The reason can be at most %(max)d characters.")),
                     plain_text()],
     )

@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from shelter.board.forms import choices
 from shelter.facilities.forms import plain_text
 from shelter.programmes import service
+from shelter import text
 from shelter.text import strip
 
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"), 5: _l("Friday"),
@@ -23,6 +24,7 @@ PROBLEM_MESSAGES = {
     "required": _l("This field is required."),
     "too_long": _l("This is too long."),
     "control_characters": _l("Remove the control characters from this field."),
+    "hidden_characters": text.HIDDEN_MESSAGE,
     "out_of_range": _l("This number is out of range."),
     "before_start": _l("The end date cannot be before the start date."),
     "invalid_choice": _l("Choose one of the options."),

@@ -35,6 +35,7 @@ from shelter.extensions import db
 from shelter.programmes.models import (ACTIVE_STATUSES, SEATED_STATUSES, Attendance, AttendanceStatus, Enrollment,
                                        EnrollmentStatus, Programme, ProgrammeSession)
 from shelter.residents.models import Resident
+from shelter import text
 from shelter.text import has_control_characters
 
 NAME_MAX = 120
@@ -134,16 +135,17 @@ class ProgrammeInput:
 def validate(data: ProgrammeInput) -> None:
     """Raise InvalidProgramme with every problem at once."""
     problems: dict[str, str] = {}
-    data.name = (data.name or "").strip()
-    data.trainer = (data.trainer or "").strip()
+    data.name = text.clean(data.name or "")  # names: NFKC, see shelter.text
+    data.trainer = text.clean(data.trainer or "")
     data.description = (data.description or "").strip()
     for name, limit, multiline in (("name", NAME_MAX, False), ("trainer", TRAINER_MAX, False),
                                    ("description", DESCRIPTION_MAX, True)):
         value = getattr(data, name)
+        code = text.problem(value, multiline=multiline)
         if len(value) > limit:
             problems[name] = "too_long"
-        elif has_control_characters(value, multiline=multiline):
-            problems[name] = "control_characters"
+        elif code:
+            problems[name] = code
     if not data.name:
         problems["name"] = "required"
     if not isinstance(data.capacity, int) or not 1 <= data.capacity <= MAX_CAPACITY:

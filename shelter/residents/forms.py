@@ -16,7 +16,8 @@ from shelter.access import MAX_ID
 from shelter.residents import labels, service
 from shelter.residents.queries import SEARCH_MAX
 from shelter.residents.service import FamilyContactInput, NoContactInput, ResidentInput
-from shelter.text import strip
+from shelter import text
+from shelter.text import clean, strip
 
 
 
@@ -26,12 +27,15 @@ CODE_MESSAGES = {
     "required": _l("This field is required."),
     "too_long": _l("This is too long."),
     "control_characters": _l("Remove the invisible control characters."),
+    "hidden_characters": text.HIDDEN_MESSAGE,
     "invalid_choice": _l("Choose from the list."),
 }
 FIELD_MESSAGES = {
     ("full_name", "required"): _l("Enter the full name. If the name is not known, write how the person is known, "
                                   "for example a call name."),
     ("full_name", "too_long"): _l("The full name can be at most %(max)d characters.", max=service.NAME_MAX),
+    ("full_name", "hidden_characters"): text.NAME_HIDDEN_MESSAGE,
+    ("name", "hidden_characters"): text.NAME_HIDDEN_MESSAGE,
     ("alias", "too_long"): _l("The call name can be at most %(max)d characters.", max=service.ALIAS_MAX),
     ("sex", "invalid_choice"): _l("Choose female or male."),
     ("birth_date", "age_required"): _l("Enter the date of birth or, if it is not known, an estimated age."),
@@ -227,16 +231,14 @@ def blank(form_class, prefix: str):
 
 # --- the residents list -----------------------------------------------------------------------------
 
-def printable(form, field):
-    if service.has_control_characters(field.data):
-        raise ValidationError(_l("Remove the invisible control characters."))
+printable = text.OneLine()
 
 
 class ResidentFilterForm(FlaskForm):
     class Meta:
         csrf = False  # the POST is checked for every request before the view (shelter.api.auth)
 
-    q = StringField(_l("Name, call name or NIK"), filters=[strip], validators=[printable])
+    q = StringField(_l("Name, call name or NIK"), filters=[clean], validators=[printable])
     facility = SelectField(_l("Facility"), choices=[], default="",
                            invalid_choice_message=_l("Choose a facility from the list."))
     status = SelectField(_l("Stay status"), default="",

@@ -19,11 +19,12 @@ from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.phones import to_e164
-from shelter.text import has_control_characters
+from shelter import text
+from shelter.text import has_control_characters, normalise_nik  # noqa: F401 - re-exported
 from shelter.residents.models import (PROTECTION_CATEGORIES, FamilyContact, NoContactPerson, Resident,
                                       ResidentCategory)
 
-NIK_PATTERN = re.compile(r"^\d{16}$")
+NIK_PATTERN = re.compile(r"^[0-9]{16}$")
 MAX_AGE = 120
 NAME_MAX = 120
 ALIAS_MAX = 60
@@ -58,29 +59,12 @@ class ResidentInput:
     guardian_id: int | None = None
 
 
-def normalise_nik(nik: str | None) -> str | None:
-    if nik is None:
-        return None
-    digits = re.sub(r"[\s.-]", "", nik)
-    return digits or None
-
-
 def validate(data: ResidentInput, today: date | None = None) -> ResidentInput:
     """Check and normalise; raises ResidentInvalid with every problem at once."""
     today = today or utcnow().date()
     problems: dict[str, str] = {}
-    data.full_name = (data.full_name or "").strip()
-    if not data.full_name:
-        problems["full_name"] = "required"
-    elif len(data.full_name) > NAME_MAX:
-        problems["full_name"] = "too_long"
-    elif has_control_characters(data.full_name):
-        problems["full_name"] = "control_characters"
-    data.alias = (data.alias or "").strip() or None
-    if data.alias and len(data.alias) > ALIAS_MAX:
-        problems["alias"] = "too_long"
-    elif has_control_characters(data.alias):
-        problems["alias"] = "control_characters"
+    data.full_name = _text(problems, "full_name", data.full_name, NAME_MAX, required=True)
+    data.alias = _text(problems, "alias", data.alias, ALIAS_MAX) or None
     if data.sex not in ("female", "male"):
         problems["sex"] = "invalid_choice"
     if data.birth_date is None and data.estimated_age is None:
@@ -95,11 +79,7 @@ def validate(data: ResidentInput, today: date | None = None) -> ResidentInput:
     data.nik = normalise_nik(data.nik)
     if data.nik is not None and not NIK_PATTERN.match(data.nik):
         problems["nik"] = "nik_format"
-    data.kota_of_origin = (data.kota_of_origin or "").strip() or None
-    if data.kota_of_origin and len(data.kota_of_origin) > KOTA_MAX:
-        problems["kota_of_origin"] = "too_long"
-    elif has_control_characters(data.kota_of_origin):
-        problems["kota_of_origin"] = "control_characters"
+    data.kota_of_origin = _text(problems, "kota_of_origin", data.kota_of_origin, KOTA_MAX) or None
     if data.risk_level not in ("low", "medium", "high"):
         problems["risk_level"] = "invalid_choice"
     unknown = set(data.categories) - set(PROTECTION_CATEGORIES)
@@ -271,13 +251,15 @@ def parse_phone(raw: str | None) -> str | None:
 
 
 def _text(problems: dict, name: str, value: str | None, limit: int, *, required=False, multiline=False) -> str:
-    value = (value or "").strip()
+    """A text field as stored: a one-line one (a name) NFKC-normalised; problems per ``shelter.text``."""
+    value = (value or "").strip() if multiline else text.clean(value or "")
+    code = text.problem(value, multiline=multiline)
     if required and not value:
         problems[name] = "required"
     elif len(value) > limit:
         problems[name] = "too_long"
-    elif has_control_characters(value, multiline=multiline):
-        problems[name] = "control_characters"
+    elif code:
+        problems[name] = code
     return value
 
 

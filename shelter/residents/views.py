@@ -28,6 +28,7 @@ from shelter.facilities.models import Facility
 from shelter.residents import forms, labels, queries, service
 from shelter.stays import service as stays_service
 from shelter.residents.service import ContactInvalid, ContactNotFound, ResidentInvalid, StaleResident
+from shelter import text
 
 bp = Blueprint("residents", __name__, url_prefix="/residents")
 
@@ -168,8 +169,8 @@ def new():
 @bp.route("/guardian-search", methods=["POST"])
 def guardian_search():
     """The mother/guardian picker: residents in scope matching the search, as radio buttons."""
-    q = (request.form.get("guardian_q") or "").strip()
-    if service.has_control_characters(q):
+    q = text.clean(request.form.get("guardian_q") or "")
+    if text.problem(q):
         q = ""
     exclude = valid_id(request.form.get("exclude", type=int))
     chosen_id = valid_id(request.form.get("guardian_id", type=int))

@@ -61,7 +61,9 @@ def test_ten_concurrent_admissions_crossing_the_threshold_alert_once(
     facility, beds = ward
     second = make_person(roles=("facility_manager",), facilities=[facility], phone="+6281255501103")
     # 12 beds, alert at ≤ 2 free: the 10 admissions together cross it (the 10th), whoever commits last.
-    make_rule(facility, [manager, second], max_free_beds=2)
+    # Back to normal at 3 free and no minimum interval (issue 9 added both; the defaults would hold the
+    # second crossing back): this test is about racing crossings, so each one must alert.
+    make_rule(facility, [manager, second], max_free_beds=2, recovery_free_beds=3, min_interval_minutes=0)
     residents = [make_resident(facility) for _ in range(RACERS)]
     pairs = [(r.id, b.id) for r, b in zip(residents, beds[:RACERS])]
     staff_id = staff.id

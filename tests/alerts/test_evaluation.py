@@ -26,7 +26,9 @@ def admit_into(beds, make_resident, facility, staff):
 def test_crossing_alerts_once_staying_low_is_silent_and_crossing_again_alerts_again(
         app, ward, manager, staff, make_resident):
     facility, beds = ward
-    rule = make_rule(facility, [manager], max_free_beds=2)
+    # Back to normal at 3 free, no minimum interval: one crossing each way (issue 9 added both settings;
+    # tests/alerts/test_hysteresis.py covers the defaults).
+    rule = make_rule(facility, [manager], max_free_beds=2, recovery_free_beds=3, min_interval_minutes=0)
     assert not rule.is_low
     admitted = admit_into(beds[:9], make_resident, facility, staff)  # 3 free: still normal
     assert alerts() == [] and messages() == []
@@ -53,7 +55,7 @@ def test_crossing_alerts_once_staying_low_is_silent_and_crossing_again_alerts_ag
 
 def test_recovery_message_only_when_asked_for(app, ward, manager, staff, make_resident):
     facility, beds = ward
-    make_rule(facility, [manager], max_free_beds=10, notify_recovery=True)
+    make_rule(facility, [manager], max_free_beds=10, recovery_free_beds=11, notify_recovery=True)
     [stay, *_] = admit_into(beds[:2], make_resident, facility, staff)
     stays.discharge(stay, outcome="independent", by=staff)
     db.session.commit()
@@ -87,7 +89,7 @@ def test_bed_out_of_service_crossing_alerts(app, ward, manager):
 def test_hold_crossing_alerts_and_evaluate_all_catches_its_expiry(app, ward, manager, make_user):
     facility, beds = ward
     case_manager = make_user(roles=("case_manager",))
-    make_rule(facility, [manager], max_free_beds=11, notify_recovery=True)
+    make_rule(facility, [manager], max_free_beds=11, recovery_free_beds=12, notify_recovery=True)
     hold = stays.place_hold(beds[0], by=case_manager, reason="rujukan UPTD PPA", hours=2)
     db.session.commit()
     assert [a.kind for a in alerts()] == ["low"]

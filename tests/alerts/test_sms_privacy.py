@@ -63,6 +63,7 @@ def test_demo_rules_alert_without_naming_the_facility(app):
         user.phone = user.phone or f"+6281255501{50 + n}"
     for rule in rules:  # make every rule cross now
         rule.max_free_beds, rule.is_low = service.MAX_FREE_BEDS_LIMIT, False
+        rule.recovery_free_beds = service.MAX_FREE_BEDS_LIMIT + 1  # above it, as the database requires
     db.session.commit()
     for rule in rules:
         assert service.evaluate_facility(rule.facility_id) == 1

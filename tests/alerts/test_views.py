@@ -138,7 +138,7 @@ def test_pages_issue_the_same_number_of_statements_with_more_rules_and_alerts(
     from tests.conftest import counting_statements
 
     facility, beds = ward
-    make_rule(facility, [manager], max_free_beds=11)
+    make_rule(facility, [manager], max_free_beds=11, recovery_free_beds=12)
     login_as(admin)
     urls = ["/alerts/", f"/alerts/facilities/{facility.id}"]
 
@@ -153,7 +153,9 @@ def test_pages_issue_the_same_number_of_statements_with_more_rules_and_alerts(
     before = statements_per_page()
     others = [make_person(roles=("caseworker",), facilities=[facility], phone=f"+62812555011{n}") for n in range(3)]
     for n in range(3):
-        make_rule(facility, [manager, *others], max_free_beds=11 - n, notify_recovery=True)
+        # Back to normal at one bed more (issue 9's default is two), so that every rule recovers here.
+        make_rule(facility, [manager, *others], max_free_beds=11 - n, recovery_free_beds=12 - n,
+                  notify_recovery=True)
     admitted = [stays.admit(make_resident(facility), bed, by=staff) for bed in beds[:4]]
     db.session.commit()
     for stay in admitted:
