@@ -1,7 +1,7 @@
 """append-only tables refuse TRUNCATE too
 
 Revision ID: 0012_audit_truncate
-Revises: 0010_programmes
+Revises: 0011_login_throttle
 Create Date: 2026-12-04
 
 The audit trail (audit_events) and the earlier texts of case notes (case_note_revisions) refuse UPDATE
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0012_audit_truncate'
-down_revision = '0010_programmes'
+down_revision = '0011_login_throttle'
 branch_labels = None
 depends_on = None
 

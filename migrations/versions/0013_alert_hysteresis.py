@@ -1,7 +1,7 @@
 """capacity rules: a separate recovery threshold and a minimum interval between alerts
 
 Revision ID: 0013_alert_hysteresis
-Revises: 0010_programmes
+Revises: 0012_audit_truncate
 Create Date: 2026-12-04
 
 Existing rules get the defaults a new rule gets: back to normal at two free beds more than the
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_alert_hysteresis'
-down_revision = '0010_programmes'
+down_revision = '0012_audit_truncate'
 branch_labels = None
 depends_on = None
 
