@@ -20,13 +20,6 @@ def create_app(config: Config | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     app.config.from_mapping(config.flask_settings())
-    if config.trusted_proxies:
-        # Behind N proxies: the client's address, scheme and host as the outermost proxy saw them, so
-        # the audit trail, sessions and login throttles see each client, not the proxy.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     private_directory(Path(app.instance_path))
 
     from shelter import access, fragments, i18n, labels, outage, security
@@ -67,6 +60,14 @@ def create_app(config: Config | None = None) -> Flask:
     from shelter.auth.models import Role
 
     app.jinja_env.globals["Role"] = Role
+    if config.trusted_proxies:
+        # Behind N proxies: the client's address, scheme and host as the outermost proxy saw them, so
+        # the audit trail, sessions, login throttles and the security headers (HSTS) see each client, not
+        # the proxy. Outermost, so every other middleware sees the same.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
 
 

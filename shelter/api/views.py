@@ -306,8 +306,8 @@ def stay_create():
 @bp.post("/stays/<id:stay_id>/transfer")
 @roles_required(*MOVE_ROLES)
 def stay_transfer(stay_id: int):
+    stay = stay_or_404(stay_id, stays.may_move)  # before the body: a stay elsewhere is a 404, never a 422
     body = json_body("Transfer")
-    stay = stay_or_404(stay_id, stays.may_move)
     bed = bed_or_404(body["bed_id"], stays.may_move)
     bed_id = bed.id
     new_stay = run_and_commit(lambda: stays.transfer(stay, bed, by=current_user,
@@ -318,8 +318,8 @@ def stay_transfer(stay_id: int):
 @bp.post("/stays/<id:stay_id>/discharge")
 @roles_required(*MOVE_ROLES)
 def stay_discharge(stay_id: int):
+    stay = stay_or_404(stay_id, stays.may_move)  # before the body, as in stay_transfer
     body = json_body("Discharge")
-    stay = stay_or_404(stay_id, stays.may_move)
     at = parse_date_time(body["discharged_at"]) if body.get("discharged_at") is not None else None
     run_and_commit(lambda: stays.discharge(stay, outcome=body["outcome"], note=body.get("note") or "",
                                            by=current_user, at=at))
