@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from shelter.admin.forms import CheckboxListField
+from shelter.formfields import CheckboxListField
 from shelter.alerts.models import RULE_CATEGORIES
 from shelter.alerts.service import MAX_FREE_BEDS_LIMIT
 
