@@ -1,4 +1,32 @@
-"""Shelter: beds, residents and follow-ups for Jakarta's shelters."""
+"""Shelter: beds, residents and follow-ups for Jakarta's shelters.
+
+Layers, lowest first. A module imports only from its own feature, the foundation and the features
+listed before its own; never from one listed after it (tests/test_layers.py reads every import, those
+inside functions too, and fails on one). Models are the exception: the schema is one, so any module
+may import any feature's models. A feature that must react to something below it listens to a domain
+event (``shelter.events``); the listeners are connected here, in ``create_app``.
+
+    foundation: config extensions db errors text localtime phones pagination fragments security
+                i18n labels access events formfields worklist_items
+    audit
+    auth
+    facilities
+    stays
+    residents
+    board
+    notifications
+    alerts
+    followups
+    assessments
+    plans
+    programmes
+    worklists
+    admin
+    api
+    scheduler
+    health
+    application: __init__ home cli demo
+"""
 
 from __future__ import annotations
 
@@ -39,6 +67,7 @@ def create_app(config: Config | None = None) -> Flask:
         configure_engine(db.engine)
 
     _import_models()
+    _connect_listeners()
     from shelter.auth.views import register_session_loader
 
     register_session_loader(login_manager)
@@ -85,6 +114,18 @@ def _import_models() -> None:
     from shelter.assessments import models as _assessments  # noqa: F401
     from shelter.plans import models as _plans  # noqa: F401
     from shelter.programmes import models as _programmes  # noqa: F401
+
+
+def _connect_listeners() -> None:
+    """Each feature's reactions to the domain events (``shelter.events``). blinker keeps one connection
+    per receiver, so building several apps in one process connects each listener once."""
+    from shelter.alerts import listeners as alerts
+    from shelter.followups import listeners as followups
+    from shelter.plans import listeners as plans
+    from shelter.programmes import listeners as programmes
+
+    for feature in (alerts, followups, plans, programmes):
+        feature.connect()
 
 
 def _register_blueprints(app: Flask) -> None:

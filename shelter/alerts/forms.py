@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from shelter.admin.forms import CheckboxListField
 from shelter.alerts.models import DEFAULT_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES, RULE_CATEGORIES
 from shelter.alerts.thresholds import MAX_FREE_BEDS_LIMIT, RECOVERY_BEDS_MARGIN
+from shelter.formfields import CheckboxListField
 
 
 class RuleForm(FlaskForm):

@@ -40,6 +40,7 @@ from shelter.alerts.thresholds import MAX_FREE_BEDS_LIMIT, Measure, is_low  # no
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.stays import labels as stay_labels
 
 SMS_PURPOSE = "capacity.alert"
 
@@ -184,9 +185,7 @@ def sms_body(template: str, alert: CapacityAlert, *, locale: str | None = None) 
 
 
 def category_label(code: str) -> str:
-    from shelter.board.views import CATEGORY_LABELS
-
-    return str(CATEGORY_LABELS.get(code, code))
+    return str(stay_labels.category_label(code))
 
 
 # --- who may receive a rule's alerts --------------------------------------------------------------------

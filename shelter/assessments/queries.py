@@ -22,7 +22,7 @@ from shelter.extensions import db
 from shelter.pagination import Page, clamp_page
 from shelter.residents.models import Resident
 from shelter.stays.models import Stay
-from shelter.worklists.items import WorkKind, WorklistItem
+from shelter.worklist_items import WorkKind, WorklistItem
 
 NOTES_PER_PAGE = 10
 

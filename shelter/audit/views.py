@@ -12,7 +12,7 @@ from wtforms import DateField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
 from shelter.access import admin_required
-from shelter.admin.forms import PrintableText, options
+from shelter.formfields import PrintableText, options
 from shelter.audit import queries
 from shelter.text import strip
 

@@ -7,18 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-try:  # WTForms 3.3 names choices; plain tuples are deprecated there
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    SelectChoice = None
+from shelter.formfields import choices
 
 MAX_CHILDREN = 15
-
-
-def choices(table: dict) -> list:
-    if SelectChoice is None:
-        return list(table.items())
-    return [SelectChoice(value, label) for value, label in table.items()]
 
 
 class FindBedForm(FlaskForm):

@@ -12,21 +12,21 @@ the number of facilities or beds (``availability`` and ``bed_states`` are fixed-
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shelter import labels
-from shelter.access import visible_facility_ids
-from shelter.board import matching
+from shelter.stays import matching
 from shelter.board.forms import FindBedForm
 from shelter.db import utcnow
 from shelter.fragments import wants_fragment
-from shelter.stays import queries, service
+from shelter.facilities.queries import natural_key
+from shelter.stays import queries
+from shelter.stays.board_cells import Permissions
+from shelter.stays.labels import CATEGORY_LABELS, category_label, status_label
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -34,60 +34,11 @@ REFRESH_SECONDS = 30
 # Beds drawn on one board at most: beyond this (an administrator's whole province) the board shows the
 # counts and asks for a filter; a page of 25,000 bed cells is neither readable nor fast.
 GRID_LIMIT = 800
-CATEGORY_LABELS = {
-    "women": _l("Women"),
-    "girls": _l("Girls"),
-    "boys": _l("Boys"),
-    "mothers_with_children": _l("Mothers with children"),
-    "men": _l("Men"),
-    "accessible": _l("Wheelchair accessible"),
-}
-STATUS_LABELS = {
-    "available": _l("free"),
-    "occupied": _l("occupied"),
-    "held": _l("held"),
-    "out_of_service": _l("out of service"),
-}
 FILTER_CATEGORIES = ("women", "girls", "boys", "mothers_with_children", "men")
 
 
-@bp.app_template_global("board_category_label")
-def category_label(code: str) -> str:
-    return CATEGORY_LABELS.get(code, code)
-
-
-@bp.app_template_global("board_status_label")
-def status_label(code: str) -> str:
-    return STATUS_LABELS.get(code, code)
-
-
-# --- who sees and does what ------------------------------------------------------------------------------
-
-class Permissions:
-    """What the current user may see inside and do, per facility. No queries: roles and facility ids
-    are loaded with the user."""
-
-    def __init__(self, user):
-        self.user = user
-        self.visible = visible_facility_ids(user)
-        self.resident_links = "residents.show" in current_app.view_functions
-
-    def sees_inside(self, facility_id: int) -> bool:
-        return self.visible is None or facility_id in self.visible
-
-    def admit(self, facility_id: int) -> bool:
-        return self.sees_inside(facility_id) and service.may_admit(self.user, facility_id)
-
-    def move(self, facility_id: int) -> bool:
-        return self.sees_inside(facility_id) and service.may_move(self.user, facility_id)
-
-    def hold(self, facility_id: int) -> bool:
-        return self.sees_inside(facility_id) and service.may_hold(self.user, facility_id)
-
-    def resident_url(self, resident_id: int | None) -> str | None:
-        if not self.resident_links or resident_id is None:
-            return None
-        return url_for("residents.show", resident_id=resident_id)
+bp.add_app_template_global(category_label, "board_category_label")
+bp.add_app_template_global(status_label, "board_status_label")
 
 
 # --- the board --------------------------------------------------------------------------------------------
@@ -162,10 +113,6 @@ class BoardFacility:
         return self.entry.facility
 
 
-def natural_key(label: str):
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", label)]
-
-
 @dataclass
 class Board:
     facilities: list[BoardFacility]
@@ -236,16 +183,6 @@ def close_panel():
     if wants_fragment():
         return ""
     return redirect(url_for(".index"))
-
-
-def oob_updates(facility_ids, bed_ids=()) -> str:
-    """Out-of-band fragments for the board after an action: the facilities' counters and the beds
-    that changed. Only call for elements the board shows (htmx logs an error for a missing target)."""
-    now = utcnow()
-    facility_ids = [f for f in facility_ids if f is not None]
-    entries = queries.availability(facility_ids, now=now) if facility_ids else []
-    beds = queries.bed_states(facility_ids, bed_ids=list(bed_ids), now=now) if bed_ids and facility_ids else []
-    return render_template("board/_oob.html", entries=entries, beds=beds, perms=Permissions(current_user))
 
 
 # --- find a bed -------------------------------------------------------------------------------------------

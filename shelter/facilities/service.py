@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from shelter import events
 from shelter.audit import service as audit
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
@@ -59,10 +60,9 @@ class RoomInUse(FacilityError):
 
 
 def _capacity_changed(facility_id: int) -> None:
-    """Beds added, removed, or in or out of service: capacity rules are evaluated in this transaction."""
-    from shelter.alerts import service as alerts
-
-    alerts.evaluate_facility(facility_id)
+    """Beds added, removed, or in or out of service: the listeners of ``beds_changed`` (capacity rules)
+    run in this transaction."""
+    events.facilities_changed([facility_id])
 
 
 def _delete_or_raise(obj, error: FacilityError) -> None:

@@ -211,7 +211,8 @@ def _responsible_caseworker(stay, by) -> int | None:
 
 
 def schedule_after_discharge(stay, *, by) -> list[FollowUp]:
-    """Called by ``stays.service.discharge`` in its transaction for reunified / returned-home outcomes.
+    """Heard from ``stay_discharged`` (``followups.listeners``), in the discharge's transaction, for
+    reunified / returned-home outcomes.
 
     One follow-up per policy step, due that many WIB days after the discharge day. Asking again for
     the same stay changes nothing (UNIQUE stay + step) and returns the existing schedule.

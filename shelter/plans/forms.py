@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from shelter.board.forms import choices
+from shelter.formfields import choices
 from shelter.facilities.forms import plain_text
 from shelter.plans import service
 from shelter.plans.models import GoalDomain, GoalStatus

@@ -19,7 +19,7 @@ from shelter.extensions import db
 from shelter.plans.models import PlanStatus, RehabilitationPlan
 from shelter.residents.models import Resident
 from shelter.stays.models import Stay
-from shelter.worklists.items import WorkKind, WorklistItem
+from shelter.worklist_items import WorkKind, WorklistItem
 
 
 def user_names(ids) -> dict[int, str]:

@@ -350,7 +350,8 @@ def close(plan: RehabilitationPlan, *, by) -> None:
 
 def close_for_stay(stay: Stay, *, by_id: int | None) -> int:
     """The stay ended (discharge, or a transfer to another facility): its active plan closes with it.
-    Called by the stays service inside the discharge's transaction; returns how many plans closed (0 or 1)."""
+    Heard from ``stay_closed`` (``plans.listeners``) inside the discharge's transaction; returns how many
+    plans closed (0 or 1)."""
     plan = active_plan(stay.id)
     if plan is None:
         return 0

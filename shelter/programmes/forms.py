@@ -10,7 +10,7 @@ from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from shelter.board.forms import choices
+from shelter.formfields import choices
 from shelter.facilities.forms import plain_text
 from shelter.programmes import service
 from shelter import text

@@ -17,7 +17,7 @@ from shelter.facilities.models import Facility
 from shelter.programmes.models import (ACTIVE_STATUSES, SEATED_STATUSES, Attendance, AttendanceStatus, Enrollment,
                                        EnrollmentStatus, Programme, ProgrammeSession)
 from shelter.residents.models import Resident
-from shelter.worklists.items import WorkKind, WorklistItem
+from shelter.worklist_items import WorkKind, WorklistItem
 
 
 def _values(statuses) -> list[str]:

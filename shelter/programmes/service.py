@@ -461,7 +461,8 @@ def complete(enrollment: Enrollment, *, by) -> Enrollment:
 
 
 def end_enrolments_for_stay(stay, *, by_id: int | None, reason: str) -> int:
-    """Called when a stay closes (discharge, or a move to another facility): ends its active enrolments
+    """Heard from ``stay_closed`` (``programmes.listeners``) when a stay closes (discharge, or a move to
+    another facility): ends its active enrolments
     (places and waitlist entries), with the discharge outcome as the reason, and gives the freed places
     to the waitlists. Returns how many ended."""
     active = list(db.session.scalars(sa.select(Enrollment).where(

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from shelter.access import get_facility_or_404, get_resident_or_404, visible_facility_ids
-from shelter.board.forms import choices
+from shelter.formfields import choices
 from shelter.extensions import db
 from shelter.fragments import error_status, wants_fragment
 from shelter.pagination import Page, clamp_page

@@ -16,7 +16,6 @@ from typing import Callable
 
 from flask import Flask
 
-from shelter.db import utcnow
 from shelter.extensions import db
 
 log = logging.getLogger("shelter.scheduler")
@@ -37,28 +36,12 @@ def send_reminders() -> int:
 
 
 def expire_holds() -> int:
-    """Release bed holds whose time is up, and re-evaluate the capacity rules of their facilities.
+    """Release bed holds whose time is up. An expired hold frees a bed: like every other change of free
+    beds, its facility's listeners (the capacity rules) run in the same transaction, so a "back to
+    normal" comes now, not at the next safety-net run."""
+    from shelter.stays.service import expire_holds as release
 
-    An expired hold frees a bed: like every other change of free beds, its facility's rules are
-    evaluated in the same transaction (a "back to normal" comes now, not at the next safety-net run).
-    """
-    import sqlalchemy as sa
-
-    from shelter.alerts.service import evaluate_facility
-    from shelter.facilities.models import Bed, Room
-    from shelter.stays.models import BedHold
-    from shelter.stays.service import release_expired_holds
-
-    now = utcnow()
-    facility_ids = sorted(db.session.scalars(
-        sa.select(Room.facility_id).distinct()
-        .join(Bed, Bed.room_id == Room.id).join(BedHold, BedHold.bed_id == Bed.id)
-        .where(BedHold.released_at.is_(None), BedHold.expires_at <= now)
-    ))
-    released = release_expired_holds(now)
-    for facility_id in facility_ids:  # ascending, as everywhere: evaluation locks the facility's rules
-        evaluate_facility(facility_id, now=now)
-    return released
+    return release()
 
 
 def evaluate_capacity() -> int:

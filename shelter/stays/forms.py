@@ -17,7 +17,7 @@ from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from shelter.access import MAX_ID
-from shelter.board.forms import choices
+from shelter.formfields import choices
 from shelter.facilities.forms import plain_text
 from shelter.text import strip
 from shelter.stays.models import DischargeOutcome

@@ -2,6 +2,9 @@
 
 The rules live here; the UI, the API and the scheduler all call these functions. They add to the
 current transaction and raise domain errors; the caller commits (one transaction per action).
+What follows from a change (capacity alerts, follow-ups, ended enrolments and plans) is not called
+from here: each action sends its domain events (``shelter.events``), whose listeners run inside the
+same transaction.
 Double booking is prevented twice: the bed row is locked while we check (PostgreSQL
 ``SELECT … FOR UPDATE``; SQLite takes its write lock at BEGIN IMMEDIATE), and the partial unique
 indexes refuse a second open assignment even if a check were ever skipped.
@@ -14,6 +17,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from shelter import events
 from shelter.access import acts_in
 from shelter.audit import service as audit
 from shelter.db import utcnow
@@ -21,16 +25,6 @@ from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
 from shelter.residents.models import Resident
 from shelter.stays.models import BedAssignment, BedHold, DischargeOutcome, Stay
-
-
-def _capacity_changed(*facility_ids: int) -> None:
-    """Free beds changed in these facilities: capacity rules are evaluated in this same transaction."""
-    from shelter.alerts import service as alerts
-
-    # Ascending ids: evaluation locks each facility's rules, and a transfer A→B racing one B→A
-    # would deadlock if each took its own order.
-    for facility_id in sorted(set(facility_ids)):
-        alerts.evaluate_facility(facility_id)
 
 
 class StayError(Exception):
@@ -154,6 +148,22 @@ def release_expired_holds(now: datetime | None = None, bed_id: int | None = None
     return db.session.execute(query).rowcount
 
 
+def expire_holds(now: datetime | None = None) -> int:
+    """Release every hold whose time is up (the scheduler's job): their beds are free again, so their
+    facilities' listeners hear ``hold_released`` and ``beds_changed`` in this transaction."""
+    now = now or utcnow()
+    facility_ids = sorted(db.session.scalars(
+        sa.select(Room.facility_id).distinct()
+        .join(Bed, Bed.room_id == Room.id).join(BedHold, BedHold.bed_id == Bed.id)
+        .where(BedHold.released_at.is_(None), BedHold.expires_at <= now)
+    ))
+    released = release_expired_holds(now)
+    if released:
+        events.hold_released.send(events.__name__, facility_ids=facility_ids)
+        events.facilities_changed(facility_ids)
+    return released
+
+
 def _active_hold(bed_id: int) -> BedHold | None:
     return db.session.scalar(sa.select(BedHold).where(BedHold.bed_id == bed_id, BedHold.released_at.is_(None)))
 
@@ -226,6 +236,7 @@ def admit(resident: Resident, bed: Bed | None, *, by, override_reason: str | Non
         _flush_stay(stay)
         audit.record("stay.admitted_over_capacity", actor=by, target=stay, facility_id=facility.id,
                      detail={"resident_id": resident.id})
+        events.stay_admitted.send(stay, by=by)
         return stay
 
     bed = _claim_bed(bed.id, by=by, allow_hold_of=by if use_hold else None)
@@ -239,7 +250,8 @@ def admit(resident: Resident, bed: Bed | None, *, by, override_reason: str | Non
     _insert_assignment(stay, bed)
     audit.record("stay.admitted", actor=by, target=stay, facility_id=stay.facility_id,
                  detail={"resident_id": resident.id, "bed_id": bed.id})
-    _capacity_changed(stay.facility_id)
+    events.stay_admitted.send(stay, by=by)
+    events.facilities_changed([stay.facility_id])
     if problems:
         audit.record("stay.room_rules_overridden", actor=by, target=stay, facility_id=stay.facility_id,
                      detail={"problems": problems, "bed_id": bed.id})
@@ -285,7 +297,9 @@ def transfer(stay: Stay, bed: Bed, *, by, override_reason: str | None = None) ->
     _insert_assignment(new_stay, target)
     audit.record("stay.transferred", actor=by, target=new_stay, facility_id=new_stay.facility_id,
                  detail={"from_stay_id": stay.id, "from_bed_id": old.bed_id if old else None, "bed_id": target.id})
-    _capacity_changed(stay.facility_id, new_stay.facility_id)
+    if new_stay is not stay:
+        events.stay_transferred.send(new_stay, from_stay=stay, by=by)
+    events.facilities_changed([stay.facility_id, new_stay.facility_id])
     if problems:
         audit.record("stay.room_rules_overridden", actor=by, target=new_stay, facility_id=new_stay.facility_id,
                      detail={"problems": problems, "bed_id": target.id})
@@ -314,11 +328,8 @@ def discharge(stay: Stay, *, outcome: str, note: str = "", by, at: datetime | No
     _close(stay, at=at, by_id=by.id, outcome=outcome, note=note.strip())
     audit.record("stay.discharged", actor=by, target=stay, facility_id=stay.facility_id,
                  detail={"outcome": outcome})
-    if outcome in (DischargeOutcome.REUNIFIED, DischargeOutcome.RETURNED_HOME_REGION):
-        from shelter.followups import service as followups
-
-        followups.schedule_after_discharge(stay, by=by)
-    _capacity_changed(stay.facility_id)
+    events.stay_discharged.send(stay, by=by)
+    events.facilities_changed([stay.facility_id])
     return stay
 
 
@@ -330,12 +341,7 @@ def _close(stay: Stay, *, at: datetime, by_id: int, outcome: str, note: str = ""
         stay.discharge_outcome = outcome
         stay.discharge_note = note
     db.session.flush()
-    from shelter.programmes import service as programmes
-
-    programmes.end_enrolments_for_stay(stay, by_id=by_id, reason=outcome)
-    from shelter.plans import service as plans
-
-    plans.close_for_stay(stay, by_id=by_id)
+    events.stay_closed.send(stay, by_id=by_id, reason=outcome)
 
 
 def place_hold(bed: Bed, *, by, reason: str, hours: int = 24) -> BedHold:
@@ -355,7 +361,7 @@ def place_hold(bed: Bed, *, by, reason: str, hours: int = 24) -> BedHold:
         raise BedNotAvailable() from None
     audit.record("bed.held", actor=by, target=hold, facility_id=bed.room.facility_id,
                  detail={"bed_id": bed.id, "hours": hours})
-    _capacity_changed(bed.room.facility_id)
+    events.facilities_changed([bed.room.facility_id])
     return hold
 
 
@@ -365,7 +371,9 @@ def release_hold(hold: BedHold, *, by) -> None:
     hold.released_at = utcnow()
     hold.release_reason = "cancelled"
     audit.record("bed.hold_released", actor=by, target=hold, detail={"bed_id": hold.bed_id})
-    _capacity_changed(hold.bed.room.facility_id)
+    facility_ids = [hold.bed.room.facility_id]
+    events.hold_released.send(events.__name__, facility_ids=facility_ids)
+    events.facilities_changed(facility_ids)
 
 
 class NotACaseworker(StayError):

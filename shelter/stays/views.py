@@ -24,8 +24,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shelter.access import get_facility_or_404, get_stay_or_404, get_resident_or_404, resident_scope_clause
-from shelter.board import matching
-from shelter.board.views import natural_key, oob_updates
+from shelter.stays import matching
+from shelter.facilities.queries import natural_key
+from shelter.stays.board_cells import oob_updates
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.fragments import error_status, wants_fragment

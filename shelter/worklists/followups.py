@@ -18,7 +18,7 @@ from shelter.extensions import db
 from shelter.followups.labels import METHODS
 from shelter.followups.models import FollowUp, FollowUpStatus
 from shelter.residents.models import Resident
-from shelter.worklists.items import WorkKind, WorklistItem
+from shelter.worklist_items import WorkKind, WorklistItem
 
 WEEK_DAYS = 7  # today and the next six days, like "My follow-ups"
 

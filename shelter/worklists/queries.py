@@ -25,7 +25,7 @@ from shelter.access import visible_facility_ids
 from shelter.auth.models import Role, User, UserRole, user_facilities
 from shelter.extensions import db
 from shelter.pagination import Page, clamp_page
-from shelter.worklists.items import WorkKind, WorklistItem
+from shelter.worklist_items import WorkKind, WorklistItem
 
 PER_PAGE = 50
 # Who sees the team view; a caseworker (without these roles) sees their own list.

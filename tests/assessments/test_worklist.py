@@ -11,7 +11,7 @@ from shelter.assessments.models import Assessment
 from shelter.assessments.queries import worklist_items
 from shelter.assessments.service import local_date, today
 from shelter.extensions import db
-from shelter.worklists.items import WorkKind
+from shelter.worklist_items import WorkKind
 from tests.conftest import counting_statements
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shelter.board.matching import Person, Room, rank_facilities, rank_rooms, room_fits, room_problems
+from shelter.stays.matching import Person, Room, rank_facilities, rank_rooms, room_fits, room_problems
 from shelter.stays.service import room_rule_problems
 
 _ids = iter(range(1, 10_000))

@@ -14,7 +14,7 @@ from shelter.extensions import db
 from shelter.plans import queries, service
 from shelter.plans.models import RehabilitationPlan
 from shelter.stays.models import Stay
-from shelter.worklists.items import WorkKind
+from shelter.worklist_items import WorkKind
 from tests.conftest import counting_statements
 from tests.plans.conftest import goal
 

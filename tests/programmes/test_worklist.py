@@ -8,7 +8,7 @@ from flask import Flask
 
 from shelter.extensions import db
 from shelter.programmes import queries, service
-from shelter.worklists.items import WorkKind
+from shelter.worklist_items import WorkKind
 from tests.conftest import counting_statements
 
 

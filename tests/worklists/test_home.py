@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from shelter.worklists import queries
-from shelter.worklists.items import WorkKind, WorklistItem
+from shelter.worklist_items import WorkKind, WorklistItem
 
 
 class FakeItems(list):
