@@ -7,7 +7,7 @@ may import any feature's models. A feature that must react to something below it
 event (``shelter.events``); the listeners are connected here, in ``create_app``.
 
     foundation: config extensions db errors text localtime phones pagination fragments security
-                i18n labels access events formfields worklist_items
+                i18n labels access events formfields worklist_items redirects outage private_files
     audit
     auth
     facilities
