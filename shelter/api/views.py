@@ -17,8 +17,8 @@ from shelter.access import (can_manage_facility, find_stay, get_facility_or_404,
                             roles_required, visible_facility_ids)
 from shelter.api import serialise
 from shelter.api.errors import ApiError, handle, invalid, not_found
-from shelter.api.openapi import PER_PAGE, document, ref
-from shelter.api.schema import Checker, field_problems, parse_date, parse_date_time
+from shelter.api.openapi import PER_PAGE, document
+from shelter.api.schema import parse_date, parse_date_time, request_problems
 from shelter.auth.models import Role
 from shelter.db import utcnow
 from shelter.extensions import db
@@ -58,9 +58,9 @@ def json_body(schema: str) -> dict:
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request")
-    problems = Checker(document(), strings=True).problems(body, ref(schema))
+    problems = request_problems(body, schema)
     if problems:
-        raise invalid(field_problems(problems))
+        raise invalid(problems)
     return body
 
 
