@@ -7,6 +7,10 @@ stays, holds) and one per feature (assessments, plans, programmes). The parts bu
 (``shelter.api.schema``), and the tests check every live response against the response schemas, so
 the document is the contract and not a description written after the fact. Response schemas forbid
 properties they do not list: an address or a NIK cannot slip into an answer without a test failing.
+
+Written by hand, not generated from pydantic models (SpecTree, APIFlask): those give every property a
+title, nullable fields as anyOf, enums and models as their own (hash-named) components and a 422 of
+their own that carries the value typed; matching this document would take more code than it saves.
 """
 
 from __future__ import annotations
