@@ -1,13 +1,13 @@
-"""The OpenAPI schemas and paths of the assessments endpoints, merged into ``openapi.document()``."""
+"""The OpenAPI schemas and paths of the assessments endpoints, built from ``openapi_parts`` and merged into
+``openapi.document()``."""
 
 from __future__ import annotations
 
-from shelter.api.openapi import (DATE_TIME, ID, _id_param, _op, _query, _responses, enum, nullable, obj, ref,
-                                 text)
+from shelter.api.openapi_parts import (DATE, DATE_TIME, ID, enum, id_param, nullable, obj, op, query_param, ref,
+                                       responses, text)
 from shelter.assessments.models import DOMAINS, FINDING_MAX, NOTE_MAX, NoteKind, Recommendation
 from shelter.residents.models import RiskLevel
 
-DATE = {"type": "string", "format": "date"}
 NOTES_PER_PAGE = 20
 
 READ = ("Admins; caseworkers and case managers of the stay's facility. Others, and stays outside your "
@@ -79,36 +79,36 @@ def schemas() -> dict:
 
 
 def paths() -> dict:
-    page = _query("page", {"type": "integer", "minimum": 1, "default": 1}, f"From 1; {NOTES_PER_PAGE} a page.")
+    page = query_param("page", {"type": "integer", "minimum": 1, "default": 1}, f"From 1; {NOTES_PER_PAGE} a page.")
     return {
         "/stays/{stay_id}/assessments": {
-            "get": _op("listAssessments", "The assessments of a stay, newest first",
-                       _responses(200, "AssessmentList", "The assessments", 404), tags=["assessments"],
-                       parameters=[_id_param("stay_id")], description=READ),
-            "post": _op("createAssessment", "Record an assessment of a stay",
-                        _responses(201, "Assessment", "Recorded", 400, 404, 422), tags=["assessments"],
-                        body="AssessmentCreate", parameters=[_id_param("stay_id")],
-                        description=WRITE + " 422 with fields.assessed_on = in_future, before_admission or "
-                                            "after_discharge; fields.findings = required (all blank) or too_long."),
+            "get": op("listAssessments", "The assessments of a stay, newest first",
+                      responses(200, "AssessmentList", "The assessments", 404), tags=["assessments"],
+                      parameters=[id_param("stay_id")], description=READ),
+            "post": op("createAssessment", "Record an assessment of a stay",
+                       responses(201, "Assessment", "Recorded", 400, 404, 422), tags=["assessments"],
+                       body="AssessmentCreate", parameters=[id_param("stay_id")],
+                       description=WRITE + " 422 with fields.assessed_on = in_future, before_admission or "
+                                           "after_discharge; fields.findings = required (all blank) or too_long."),
         },
-        "/assessments/{assessment_id}": {"get": _op(
-            "getAssessment", "One assessment", _responses(200, "Assessment", "The assessment", 404),
-            tags=["assessments"], parameters=[_id_param("assessment_id")], description=READ,
+        "/assessments/{assessment_id}": {"get": op(
+            "getAssessment", "One assessment", responses(200, "Assessment", "The assessment", 404),
+            tags=["assessments"], parameters=[id_param("assessment_id")], description=READ,
         )},
         "/stays/{stay_id}/case-notes": {
-            "get": _op("listCaseNotes", "The case notes of a stay, newest first",
-                       _responses(200, "CaseNotePage", "One page", 404, 422), tags=["case notes"],
-                       parameters=[_id_param("stay_id"), page], description=READ),
-            "post": _op("createCaseNote", "Write a case note",
-                        _responses(201, "CaseNote", "Written", 400, 404, 422), tags=["case notes"],
-                        body="CaseNoteCreate", parameters=[_id_param("stay_id")],
-                        description=WRITE + f" A body longer than {NOTE_MAX} characters is 422 "
-                                            "(fields.body = too_long) and nothing is saved."),
+            "get": op("listCaseNotes", "The case notes of a stay, newest first",
+                      responses(200, "CaseNotePage", "One page", 404, 422), tags=["case notes"],
+                      parameters=[id_param("stay_id"), page], description=READ),
+            "post": op("createCaseNote", "Write a case note",
+                       responses(201, "CaseNote", "Written", 400, 404, 422), tags=["case notes"],
+                       body="CaseNoteCreate", parameters=[id_param("stay_id")],
+                       description=WRITE + f" A body longer than {NOTE_MAX} characters is 422 "
+                                           "(fields.body = too_long) and nothing is saved."),
         },
-        "/case-notes/{note_id}": {"patch": _op(
+        "/case-notes/{note_id}": {"patch": op(
             "editCaseNote", "Edit a case note (its author, within 24 hours)",
-            _responses(200, "CaseNote", "Edited", 400, 404, 409, 422), tags=["case notes"], body="CaseNoteEdit",
-            parameters=[_id_param("note_id")],
+            responses(200, "CaseNote", "Edited", 400, 404, 409, 422), tags=["case notes"], body="CaseNoteEdit",
+            parameters=[id_param("note_id")],
             description=WRITE + " 409 not_author for anyone but the author, 409 edit_window_closed 24 hours "
                                 "after the note was written: a correction is then a new note with corrects_id. "
                                 "The earlier version is kept (revisions).",

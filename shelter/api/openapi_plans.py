@@ -1,12 +1,12 @@
-"""The OpenAPI schemas and paths of the plans endpoints, merged into ``openapi.document()``."""
+"""The OpenAPI schemas and paths of the plans endpoints, built from ``openapi_parts`` and merged into
+``openapi.document()``."""
 
 from __future__ import annotations
 
-from shelter.api.openapi import (DATE_TIME, ID, _id_param, _op, _responses, enum, nullable, obj, ref, text)
+from shelter.api.openapi_parts import DATE, DATE_TIME, ID, enum, id_param, nullable, obj, op, ref, responses, text
 from shelter.plans import service
 from shelter.plans.models import GoalDomain, GoalStatus, PlanStatus, VersionKind
 
-DATE = {"type": "string", "format": "date"}
 TAGS = ["plans"]
 
 GOAL_FIELDS = {
@@ -81,45 +81,45 @@ def schemas() -> dict:
 
 
 def paths() -> dict:
-    plan_param = [_id_param("plan_id")]
+    plan_param = [id_param("plan_id")]
     return {
         "/stays/{stay_id}/plan": {
-            "get": _op("getStayPlan", "The stay's active rehabilitation plan, with its goals",
-                       _responses(200, "Plan", "The active plan (draft, submitted or approved)", 404), tags=TAGS,
-                       parameters=[_id_param("stay_id")],
-                       description="Admins; case managers, caseworkers and facility managers of the stay's "
+            "get": op("getStayPlan", "The stay's active rehabilitation plan, with its goals",
+                      responses(200, "Plan", "The active plan (draft, submitted or approved)", 404), tags=TAGS,
+                      parameters=[id_param("stay_id")],
+                      description="Admins; case managers, caseworkers and facility managers of the stay's "
                                    "facility. 404 when the stay has no active plan."),
-            "post": _op("createPlan", "Start the stay's rehabilitation plan (a draft)",
-                        _responses(201, "Plan", "Created", 400, 404, 409, 422), tags=TAGS, body="PlanCreate",
-                        parameters=[_id_param("stay_id")],
-                        description=WRITE + " 409 plan_exists when the stay already has an active plan (also "
-                                            "when two requests race), stay_closed for an ended stay."),
+            "post": op("createPlan", "Start the stay's rehabilitation plan (a draft)",
+                       responses(201, "Plan", "Created", 400, 404, 409, 422), tags=TAGS, body="PlanCreate",
+                       parameters=[id_param("stay_id")],
+                       description=WRITE + " 409 plan_exists when the stay already has an active plan (also "
+                                           "when two requests race), stay_closed for an ended stay."),
         },
-        "/plans/{plan_id}/goals": {"post": _op(
-            "addPlanGoal", "Add a goal", _responses(201, "Plan", "The plan with the new goal", 400, 404, 409, 422),
+        "/plans/{plan_id}/goals": {"post": op(
+            "addPlanGoal", "Add a goal", responses(201, "Plan", "The plan with the new goal", 400, 404, 409, 422),
             tags=TAGS, body="GoalCreate", parameters=plan_param,
             description=WRITE + " 422 fields.target_date = in_past, fields.responsible_id = not_in_facility.")},
-        "/plans/{plan_id}/goals/{goal_id}": {"patch": _op(
-            "updatePlanGoal", "Change a goal", _responses(200, "Plan", "The plan", 400, 404, 409, 422),
-            tags=TAGS, body="GoalUpdate", parameters=[*plan_param, _id_param("goal_id")], description=WRITE)},
-        "/plans/{plan_id}/submit": {"post": _op(
-            "submitPlan", "Submit a draft for approval", _responses(200, "Plan", "Submitted", 400, 404, 409),
+        "/plans/{plan_id}/goals/{goal_id}": {"patch": op(
+            "updatePlanGoal", "Change a goal", responses(200, "Plan", "The plan", 400, 404, 409, 422),
+            tags=TAGS, body="GoalUpdate", parameters=[*plan_param, id_param("goal_id")], description=WRITE)},
+        "/plans/{plan_id}/submit": {"post": op(
+            "submitPlan", "Submit a draft for approval", responses(200, "Plan", "Submitted", 400, 404, 409),
             tags=TAGS, parameters=plan_param,
             description=WRITE + " 409 wrong_status unless the plan is a draft, no_goals without a goal.")},
-        "/plans/{plan_id}/approve": {"post": _op(
-            "approvePlan", "Approve a submitted plan (version N)", _responses(200, "Plan", "Approved", 400, 404, 409),
+        "/plans/{plan_id}/approve": {"post": op(
+            "approvePlan", "Approve a submitted plan (version N)", responses(200, "Plan", "Approved", 400, 404, 409),
             tags=TAGS, parameters=plan_param,
             description="Case managers of the stay's facility; others get 404. 409 wrong_status unless the plan "
                         "is submitted. The review schedule starts from the approval.")},
-        "/plans/{plan_id}/reviews": {"post": _op(
+        "/plans/{plan_id}/reviews": {"post": op(
             "recordPlanReview", "Record a review: progress per goal, changed and new goals (version N)",
-            _responses(201, "PlanVersion", "The review's version", 400, 404, 409, 422), tags=TAGS,
+            responses(201, "PlanVersion", "The review's version", 400, 404, 409, 422), tags=TAGS,
             body="PlanReviewCreate", parameters=plan_param,
             description="Caseworkers of the stay's facility, on an approved plan (409 wrong_status otherwise). "
                         "422 fields.reviewed_on = before_plan_start, before_last_review or in_future; "
                         "fields['goals/0/target_date'] = in_past; nothing is changed.")},
-        "/plans/{plan_id}/versions": {"get": _op(
+        "/plans/{plan_id}/versions": {"get": op(
             "listPlanVersions", "Every approved and reviewed version, oldest first",
-            _responses(200, "PlanVersionList", "The versions", 404), tags=TAGS, parameters=plan_param,
+            responses(200, "PlanVersionList", "The versions", 404), tags=TAGS, parameters=plan_param,
             description="Admins; case managers, caseworkers and facility managers of the stay's facility.")},
     }

@@ -1,13 +1,13 @@
-"""The OpenAPI schemas and paths of the programmes endpoints, merged into ``openapi.document()``."""
+"""The OpenAPI schemas and paths of the programmes endpoints, built from ``openapi_parts`` and merged into
+``openapi.document()``."""
 
 from __future__ import annotations
 
-from shelter.api.openapi import (COUNT, DATE_TIME, ID, ONE_LINE, _id_param, _op, _responses, enum, nullable, obj, ref,
-                                 text)
+from shelter.api.openapi_parts import (COUNT, DATE, DATE_TIME, ID, ONE_LINE, enum, id_param, nullable, obj, op, ref,
+                                       responses, text)
 from shelter.programmes import service
 from shelter.programmes.models import AttendanceStatus, EnrollmentStatus
 
-DATE = {"type": "string", "format": "date"}
 TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "HH:MM, local time (WIB)."}
 WEEKDAYS = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}, "minItems": 1, "maxItems": 7,
             "description": "ISO weekdays: 1 = Monday … 7 = Sunday."}
@@ -108,56 +108,56 @@ def schemas() -> dict:
 def paths() -> dict:
     return {
         "/facilities/{facility_id}/programmes": {
-            "get": _op("listProgrammes", "The skills programmes of one of your facilities",
-                       _responses(200, "ProgrammeList", "Newest first, with places taken and waitlisted", 404),
-                       tags=["programmes"], parameters=[_id_param("facility_id")],
-                       description="Facilities you belong to (admins: all); any other id is a 404."),
-            "post": _op("createProgramme", "Create a programme; its weekly schedule generates the sessions",
-                        _responses(201, "ProgrammeDetail", "Created, with its sessions", 400, 404, 422),
-                        tags=["programmes"], body="ProgrammeCreate", parameters=[_id_param("facility_id")],
-                        description=MANAGE + " 422 with fields.ends_on = before_start, fields.max_age = "
-                                             "below_min_age, …"),
+            "get": op("listProgrammes", "The skills programmes of one of your facilities",
+                      responses(200, "ProgrammeList", "Newest first, with places taken and waitlisted", 404),
+                      tags=["programmes"], parameters=[id_param("facility_id")],
+                      description="Facilities you belong to (admins: all); any other id is a 404."),
+            "post": op("createProgramme", "Create a programme; its weekly schedule generates the sessions",
+                       responses(201, "ProgrammeDetail", "Created, with its sessions", 400, 404, 422),
+                       tags=["programmes"], body="ProgrammeCreate", parameters=[id_param("facility_id")],
+                       description=MANAGE + " 422 with fields.ends_on = before_start, fields.max_age = "
+                                            "below_min_age, …"),
         },
-        "/programmes/{programme_id}": {"get": _op(
-            "getProgramme", "A programme with its sessions", _responses(200, "ProgrammeDetail", "The programme", 404),
-            tags=["programmes"], parameters=[_id_param("programme_id")],
+        "/programmes/{programme_id}": {"get": op(
+            "getProgramme", "A programme with its sessions", responses(200, "ProgrammeDetail", "The programme", 404),
+            tags=["programmes"], parameters=[id_param("programme_id")],
             description="Programmes of your facilities (admins: all); any other id is a 404.",
         )},
         "/programmes/{programme_id}/enrolments": {
-            "get": _op("listEnrolments", "Everyone who enrolled: places, then the waitlist in order, then the rest",
-                       _responses(200, "EnrolmentList", "The enrolments", 404), tags=["programmes"],
-                       parameters=[_id_param("programme_id")], description=MANAGE),
-            "post": _op("enrol", "Enrol a resident: a place, or the waitlist when the programme is full",
-                        _responses(201, "Enrolment", "status enrolled, or waitlisted with waitlist_position",
-                                   400, 404, 409, 422),
-                        tags=["programmes"], body="EnrolmentCreate", parameters=[_id_param("programme_id")],
-                        description=MANAGE + " Capacity is enforced in the database: when two enrolments race for "
-                                             "the last place, one gets it and the other is waitlisted. 409 "
+            "get": op("listEnrolments", "Everyone who enrolled: places, then the waitlist in order, then the rest",
+                      responses(200, "EnrolmentList", "The enrolments", 404), tags=["programmes"],
+                      parameters=[id_param("programme_id")], description=MANAGE),
+            "post": op("enrol", "Enrol a resident: a place, or the waitlist when the programme is full",
+                       responses(201, "Enrolment", "status enrolled, or waitlisted with waitlist_position",
+                                 400, 404, 409, 422),
+                       tags=["programmes"], body="EnrolmentCreate", parameters=[id_param("programme_id")],
+                       description=MANAGE + " Capacity is enforced in the database: when two enrolments race for "
+                                            "the last place, one gets it and the other is waitlisted. 409 "
                                              "no_open_stay (not staying in the programme's facility), "
                                              "already_enrolled. 422 not_eligible (with problems: sex, too_young, "
                                              "too_old) when the restrictions do not fit and no override_reason "
                                              "is given."),
         },
-        "/enrolments/{enrollment_id}/withdraw": {"post": _op(
+        "/enrolments/{enrollment_id}/withdraw": {"post": op(
             "withdraw", "Withdraw an enrolled or waitlisted resident",
-            _responses(200, "Withdrawal", "Withdrawn; promoted is who took the freed place", 400, 404, 409),
-            tags=["programmes"], parameters=[_id_param("enrollment_id")],
+            responses(200, "Withdrawal", "Withdrawn; promoted is who took the freed place", 400, 404, 409),
+            tags=["programmes"], parameters=[id_param("enrollment_id")],
             description=MANAGE + " The first on the waitlist is promoted into the freed place at once (no offer "
                                  "step). 409 enrolment_not_active when it already ended.",
         )},
-        "/enrolments/{enrollment_id}/complete": {"post": _op(
+        "/enrolments/{enrollment_id}/complete": {"post": op(
             "completeEnrolment", "Mark an enrolled resident as having completed the programme",
-            _responses(200, "Enrolment", "status completed, with completed_at; the place stays taken", 404, 409),
-            tags=["programmes"], parameters=[_id_param("enrollment_id")],
+            responses(200, "Enrolment", "status completed, with completed_at; the place stays taken", 404, 409),
+            tags=["programmes"], parameters=[id_param("enrollment_id")],
             description=MANAGE + " The completion certificate page opens from then on. 409 "
                                  "enrolment_not_enrolled when the enrolment holds no place: waitlisted, "
                                  "already completed, withdrawn or ended at discharge.",
         )},
-        "/programme-sessions/{session_id}/attendance": {"post": _op(
+        "/programme-sessions/{session_id}/attendance": {"post": op(
             "recordAttendance", "Record attendance marks for one session",
-            _responses(200, "AttendanceSaved", "Saved; a second mark for the same resident replaces the first",
-                       400, 404, 409, 422),
-            tags=["programmes"], body="AttendanceCreate", parameters=[_id_param("session_id")],
+            responses(200, "AttendanceSaved", "Saved; a second mark for the same resident replaces the first",
+                      400, 404, 409, 422),
+            tags=["programmes"], body="AttendanceCreate", parameters=[id_param("session_id")],
             description=ATTEND + " All marks or none: 422 not_enrolled (fields: marks[i].enrollment_id) when one "
                                  "is not an enrolment holding a place in this session's programme; 409 "
                                  "session_not_started for a session after today (WIB).",

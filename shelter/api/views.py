@@ -17,8 +17,8 @@ from shelter.access import (can_manage_facility, episode_clause, find_stay, get_
                             resident_scope_clause, roles_required, sees_episode, visible_facility_ids)
 from shelter.api import serialise
 from shelter.api.errors import ApiError, handle, invalid, not_found
-from shelter.api.openapi import PER_PAGE, document, ref
-from shelter.api.schema import Checker, field_problems, parse_date, parse_date_time
+from shelter.api.openapi import PER_PAGE, document
+from shelter.api.schema import normalised, parse_date, parse_date_time, request_problems
 from shelter.auth.models import Role
 from shelter.db import utcnow
 from shelter.extensions import db
@@ -58,11 +58,11 @@ def json_body(schema: str) -> dict:
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request")
-    checker = Checker(document(), strings=True)
-    body = checker.normalised(body, ref(schema))  # names and codes as stored (shelter.text)
-    problems = checker.problems(body, ref(schema))
+    # Names and codes as they are checked and stored (NFKC, shelter.text); notes as typed.
+    body = normalised(body, {"$ref": f"#/components/schemas/{schema}"})
+    problems = request_problems(body, schema)
     if problems:
-        raise invalid(field_problems(problems))
+        raise invalid(problems)
     return body
 
 
