@@ -146,9 +146,11 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.plans.views import bp as plans_bp
     from shelter.programmes.views import bp as programmes_bp
     from shelter.worklists.views import bp as worklists_bp
-    # The API's feature modules add their routes to the API blueprint before it is registered.
+    # Feature modules that add routes to a blueprint of another module, before it is registered.
     from shelter.api import assessments as _api_assessments, plans as _api_plans  # noqa: F401
     from shelter.api import programmes as _api_programmes  # noqa: F401
+    from shelter.api import facilities as _api_facilities  # noqa: F401
+    from shelter.plans import review_views as _plans_review_views  # noqa: F401
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
                stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,

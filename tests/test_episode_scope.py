@@ -74,7 +74,7 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
     from shelter.alerts import service as alerts
     from shelter.assessments.models import DOMAINS
     from shelter.assessments import service as assessments
-    from shelter.followups import service as followups
+    from shelter.followups import reunification
     from shelter.followups.models import FollowUp, FollowUpPolicyStep
     from shelter.notifications.models import OutboundMessage
     from shelter.plans import service as plans
@@ -131,7 +131,7 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
         name="Ibu Rekaan Jurnal", relationship="ibu", phone="+6281355500188"), by=safe_insider)
     person = residents.add_no_contact_person(resident, residents.NoContactInput(
         name="Pelaku Rekaan Jurnal", relationship="suami"), by=safe_insider)
-    followups.save_plan(resident, followups.PlanInput(
+    reunification.save_plan(resident, reunification.PlanInput(
         relation="ibu", destination=SAFE_TEXTS[4], family_assessment=SAFE_TEXTS[5],
         planned_on=today + timedelta(days=3)), by=safe_caseworker)
     hold = stays.place_hold(spare_bed, by=safe_insider, reason="Rujukan malam ini")

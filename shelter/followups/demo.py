@@ -44,7 +44,7 @@ def _went_home(panti, *, name, sex, age, room_prefix, days_ago, outcome, intake,
 
 def load(facilities: dict, users: dict) -> None:
     """``facilities``: code → Facility; ``users``: Role → the demo User of that role."""
-    from shelter.followups import service
+    from shelter.followups import reunification, service
     from shelter.residents import service as residents
     from shelter.residents.service import FamilyContactInput
 
@@ -63,7 +63,7 @@ def load(facilities: dict, users: dict) -> None:
         resident, FamilyContactInput(name="Suminah (demo)", relationship="Ibu", phone="+628125550130",
                                      address="Jl. Khayalan No. 12, Kota Bekasi (demo)"), by=intake)
     db.session.flush()
-    service.save_plan(resident, service.PlanInput(
+    reunification.save_plan(resident, reunification.PlanInput(
         family_contact_id=mother.id, relation="Ibu kandung", destination="Kota Bekasi",
         family_assessment="Ibu tinggal sendiri, rumah layak huni, bersedia menerima dan mendampingi. "
                           "Pelaku tidak tinggal di wilayah yang sama. (demo)",

@@ -10,7 +10,7 @@ from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectCho
 from wtforms.validators import Optional
 
 from shelter.access import MAX_ID
-from shelter.followups import labels, service
+from shelter.followups import labels, reunification, service
 from shelter.text import strip
 
 CODE_MESSAGES = {
@@ -146,12 +146,12 @@ class PlanForm(FlaskForm):
             (str(c.id), f"{c.name} ({c.relationship_to_resident})" if c.relationship_to_resident else c.name)
             for c in contacts])
 
-    def to_input(self) -> service.PlanInput:
+    def to_input(self) -> reunification.PlanInput:
         raw = self.family_contact_id.data or ""
         contact_id = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID else None
         if raw and contact_id is None:
             contact_id = -1  # not one of the resident's contacts: the service says so
-        return service.PlanInput(family_contact_id=contact_id, relation=self.relation.data or "",
+        return reunification.PlanInput(family_contact_id=contact_id, relation=self.relation.data or "",
                                  destination=self.destination.data or "",
                                  family_assessment=self.family_assessment.data or "",
                                  planned_on=self.planned_on.data)

@@ -1,5 +1,6 @@
 """Follow-ups after reunification: the policy, the schedule a discharge creates, recording a follow-up,
-flags for the case managers, and the reunification plan.
+and flags for the case managers. The reunification plan, written before the discharge, is in
+``followups.reunification``.
 
 Like every service here these functions add to the current transaction and raise domain errors with a
 stable ``code``; the caller commits. SMS go through the outbox (``shelter.notifications.service``) and
@@ -24,7 +25,7 @@ from shelter.auth.models import Role, User, UserRole, user_facilities
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.followups.models import (FLAGGING_OUTCOMES, FollowUp, FollowUpMethod, FollowUpOutcome,
-                                      FollowUpPolicyStep, FollowUpStatus, ReunificationPlan)
+                                      FollowUpPolicyStep, FollowUpStatus)
 from shelter.notifications import service as notifications
 from shelter.text import has_control_characters
 
@@ -36,9 +37,6 @@ DEFAULT_POLICY = (
 )
 OFFSET_MAX = 730
 NOTES_MAX = 4000
-RELATION_MAX = 120
-DESTINATION_MAX = 120
-ASSESSMENT_MAX = 8000
 # An open follow-up this many days past its due day escalates to the case managers.
 ESCALATE_AFTER_DAYS = 2
 
@@ -63,14 +61,6 @@ class NotACaseworker(FollowUpError):
 
 class PolicyInvalid(FollowUpInvalid):
     code = "policy_invalid"
-
-
-class PlanInvalid(FollowUpInvalid):
-    code = "reunification_plan_invalid"
-
-
-class StalePlan(FollowUpError):
-    code = "reunification_plan_stale"
 
 
 # --- days in the configured zone ---------------------------------------------------------------------
@@ -386,85 +376,3 @@ def acknowledge(followup: FollowUp, *, by) -> bool:
     db.session.flush()
     audit.record("followup.flag_acknowledged", actor=by, target=followup, facility_id=followup.facility_id)
     return True
-
-
-# --- the reunification plan ----------------------------------------------------------------------------------
-
-@dataclass
-class PlanInput:
-    family_contact_id: int | None = None
-    relation: str = ""
-    destination: str = ""
-    family_assessment: str = ""
-    planned_on: date | None = None
-
-
-PLAN_FIELDS = ("family_contact_id", "relation", "destination", "family_assessment", "planned_on")
-
-
-def check_plan(resident, data: PlanInput) -> PlanInput:
-    problems = {}
-    relation = (data.relation or "").strip()
-    destination = (data.destination or "").strip()
-    assessment = (data.family_assessment or "").strip()
-    contact_ids = {c.id for c in resident.family_contacts}
-    if data.family_contact_id is not None and data.family_contact_id not in contact_ids:
-        problems["family_contact_id"] = "invalid_choice"
-    if data.family_contact_id is None and not relation:
-        problems["relation"] = "who_required"
-    for name, value, limit, multiline in (("relation", relation, RELATION_MAX, False),
-                                          ("destination", destination, DESTINATION_MAX, False),
-                                          ("family_assessment", assessment, ASSESSMENT_MAX, True)):
-        if len(value) > limit:
-            problems[name] = "too_long"
-        elif has_control_characters(value, multiline=multiline):
-            problems[name] = "control_characters"
-    if not destination and "destination" not in problems:
-        problems["destination"] = "required"
-    if data.planned_on is not None and not date(2000, 1, 1) <= data.planned_on <= date(2100, 1, 1):
-        problems["planned_on"] = "out_of_range"
-    if problems:
-        raise PlanInvalid(problems)
-    return PlanInput(family_contact_id=data.family_contact_id, relation=relation, destination=destination,
-                     family_assessment=assessment, planned_on=data.planned_on)
-
-
-def plan_of(resident_id: int) -> ReunificationPlan | None:
-    return db.session.scalar(sa.select(ReunificationPlan).where(ReunificationPlan.resident_id == resident_id))
-
-
-def save_plan(resident, data: PlanInput, *, by, expected_version: int | None = None) -> ReunificationPlan:
-    """Create or edit the resident's reunification plan. An edit must name the version it started from
-    (``StalePlan`` when someone saved in between); the audit names the fields changed, not their values."""
-    data = check_plan(resident, data)
-    plan = plan_of(resident.id)
-    if plan is None:
-        if expected_version not in (None, 0):
-            raise StalePlan()
-        plan = ReunificationPlan(resident_id=resident.id, created_by_id=by.id, updated_by_id=by.id,
-                                 **{name: getattr(data, name) for name in PLAN_FIELDS})
-        try:
-            with db.session.begin_nested():
-                db.session.add(plan)
-                db.session.flush()
-        except IntegrityError:
-            raise StalePlan() from None
-        audit.record("reunification_plan.created", actor=by, target=plan, facility_id=resident.registered_facility_id,
-                     detail={"resident_id": resident.id})
-        return plan
-    if expected_version is not None and expected_version != plan.version:
-        raise StalePlan()
-    changed = [name for name in PLAN_FIELDS if getattr(plan, name) != getattr(data, name)]
-    if not changed:
-        return plan
-    for name in changed:
-        setattr(plan, name, getattr(data, name))
-    plan.updated_by_id = by.id
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.orm.exc.StaleDataError:
-        raise StalePlan() from None
-    audit.record("reunification_plan.updated", actor=by, target=plan, facility_id=resident.registered_facility_id,
-                 detail={"resident_id": resident.id, "fields": changed, "version": plan.version})
-    return plan

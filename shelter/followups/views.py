@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from shelter.access import admin_required, can_change_person, get_resident_or_404, responsible_facility_id
 from shelter.extensions import db
-from shelter.followups import forms, labels, queries, service
+from shelter.followups import forms, labels, queries, reunification, service
 from shelter.fragments import error_status, flash_oob, wants_fragment
 
 bp = Blueprint("followups", __name__, url_prefix="/follow-ups")
@@ -116,7 +116,7 @@ def resident_section(resident_id: int):
     items = queries.resident_followups(current_user, resident.id)
     responsible = responsible_facility_id(resident)
     shows_plan = can_change_person(current_user, resident, facility_id=responsible)
-    plan = service.plan_of(resident.id) if shows_plan else None
+    plan = reunification.plan_of(resident.id) if shows_plan else None
     from shelter.residents import service as residents
 
     residents.record_view(resident, by=acting_user(), part="followups")
@@ -217,7 +217,7 @@ def plan(resident_id: int):
     resident = get_resident_or_404(resident_id, change=True)
     if not service.may_edit_plan(current_user, responsible_facility_id(resident)):
         abort(404)
-    existing = service.plan_of(resident.id)
+    existing = reunification.plan_of(resident.id)
     contacts = sorted(resident.family_contacts, key=lambda c: c.id)
     if request.method == "GET":
         form = forms.PlanForm(formdata=None, obj=existing)
@@ -230,15 +230,15 @@ def plan(resident_id: int):
     form.set_contacts(contacts)
     form.validate()
     try:
-        service.save_plan(resident, form.to_input(), by=acting_user(),
+        reunification.save_plan(resident, form.to_input(), by=acting_user(),
                           expected_version=form.expected_version() if existing is not None else None)
         db.session.commit()
-    except service.PlanInvalid as error:
+    except reunification.PlanInvalid as error:
         db.session.rollback()
         forms.apply_problems(form, error.problems)
         return make_response(render_template("followups/plan.html", form=form, resident=resident, plan=existing),
                              error_status())
-    except service.StalePlan:
+    except reunification.StalePlan:
         db.session.rollback()
         form.form_errors.append(_("The plan was changed by someone else since you opened it. Reload to see "
                                   "their changes; your edits were not saved."))
