@@ -4,7 +4,9 @@ The rules live here; the UI, the API and the scheduler all call these functions.
 current transaction and raise domain errors; the caller commits (one transaction per action).
 What follows from a change (capacity alerts, follow-ups, ended enrolments and plans) is not called
 from here: each action sends its domain events (``shelter.events``), whose listeners run inside the
-same transaction.
+same transaction. The domain errors, limits and who may do what are in ``stays.rules``, re-exported
+here as part of this API.
+
 Double booking is prevented twice: the bed row is locked while we check (PostgreSQL
 ``SELECT … FOR UPDATE``; SQLite takes its write lock at BEGIN IMMEDIATE), and the partial unique
 indexes refuse a second open assignment even if a check were ever skipped.
@@ -18,96 +20,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from shelter import events
-from shelter.access import acts_in
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
 from shelter.residents.models import Resident
 from shelter.stays.models import BedAssignment, BedHold, DischargeOutcome, Stay
-
-
-class StayError(Exception):
-    """Base of the domain errors raised here; ``code`` is stable for the API."""
-
-    code = "stay_error"
-
-
-class BedNotAvailable(StayError):
-    code = "bed_taken"
-
-
-class BedOutOfService(StayError):
-    code = "bed_out_of_service"
-
-
-class ResidentAlreadyAdmitted(StayError):
-    code = "resident_already_admitted"
-
-
-class RoomRulesViolated(StayError):
-    """The room's sex or age group does not fit; admission needs an explicit override with a reason."""
-
-    code = "room_rules"
-
-    def __init__(self, problems: list[str]):
-        super().__init__(", ".join(problems))
-        self.problems = problems
-
-
-class FacilityHasFreeBeds(StayError):
-    """Over-capacity placement is only for a full facility: choose one of its free beds."""
-
-    code = "facility_has_free_beds"
-
-
-class ReasonRequired(StayError):
-    code = "reason_required"
-
-
-class StayClosed(StayError):
-    code = "stay_closed"
-
-
-class InvalidDischarge(StayError):
-    code = "invalid_discharge"
-
-
-class HoldNotFound(StayError):
-    code = "hold_not_found"
-
-
-class InvalidHold(StayError):
-    """A hold needs a reason and an expiry from 1 to MAX_HOLD_HOURS hours."""
-
-    code = "invalid_hold"
-
-
-ADULT_AGE = 18
-MAX_HOLD_HOURS = 72
-
-
-# --- who may do what, per facility (the views and the API use the same answer) --------------------------
-
-ADMIT_ROLES = ("intake_staff", "facility_manager", "case_manager")  # placements: case managers too
-MOVE_ROLES = ("intake_staff", "facility_manager")  # transfer and discharge
-HOLD_ROLES = ("intake_staff", "facility_manager", "case_manager")
-
-
-def _acts_in(user, facility_id: int, roles) -> bool:
-    return acts_in(user, facility_id, *roles)
-
-
-def may_admit(user, facility_id: int) -> bool:
-    return _acts_in(user, facility_id, ADMIT_ROLES)
-
-
-def may_move(user, facility_id: int) -> bool:
-    return _acts_in(user, facility_id, MOVE_ROLES)
-
-
-def may_hold(user, facility_id: int) -> bool:
-    return _acts_in(user, facility_id, HOLD_ROLES)
+from shelter.stays.rules import (ADMIT_ROLES, ADULT_AGE, HOLD_ROLES, MAX_HOLD_HOURS,  # noqa: F401 (part of this API)
+                                 MOVE_ROLES, BedNotAvailable, BedOutOfService, FacilityHasFreeBeds, HoldNotFound,
+                                 InvalidDischarge, InvalidHold, ReasonRequired, ResidentAlreadyAdmitted,
+                                 RoomRulesViolated, StayClosed, StayError, may_admit, may_hold, may_move)
 
 
 def age_on(resident: Resident, day: date) -> int:

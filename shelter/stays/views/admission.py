@@ -22,8 +22,8 @@ from shelter.facilities.models import Bed, Facility
 from shelter.fragments import error_status, wants_fragment
 from shelter.stays import forms, queries, service
 from shelter.stays.board_cells import oob_updates
-from shelter.stays.service import (BedNotAvailable, BedOutOfService, FacilityHasFreeBeds, ReasonRequired,
-                                   ResidentAlreadyAdmitted, RoomRulesViolated)
+from shelter.stays.rules import (BedNotAvailable, BedOutOfService, FacilityHasFreeBeds, ReasonRequired,
+                                 ResidentAlreadyAdmitted, RoomRulesViolated)
 from shelter.stays.views.common import (BOARD_STALE, CONFLICT, bed_or_404, bp, done, facility_ids_where,
                                         may_admit_somewhere, out_of_service_message,
                                         over_capacity_facility_or_404, render_panel, room_problem_messages,

@@ -17,7 +17,7 @@ from shelter.extensions import db
 from shelter.fragments import error_status, wants_fragment
 from shelter.stays import forms, service
 from shelter.stays.board_cells import oob_updates
-from shelter.stays.service import BedNotAvailable, BedOutOfService, HoldNotFound, InvalidHold, ReasonRequired
+from shelter.stays.rules import BedNotAvailable, BedOutOfService, HoldNotFound, InvalidHold, ReasonRequired
 from shelter.stays.views.common import (BOARD_STALE, CONFLICT, bed_or_404, bp, done, format_time, hold_or_404,
                                         id_or_404, out_of_service_message, render_panel, taken_message)
 

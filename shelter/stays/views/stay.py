@@ -16,8 +16,8 @@ from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.fragments import error_status
 from shelter.stays import forms, service
-from shelter.stays.service import (BedNotAvailable, BedOutOfService, InvalidDischarge, RoomRulesViolated,
-                                   StayClosed)
+from shelter.stays.rules import (BedNotAvailable, BedOutOfService, InvalidDischarge, RoomRulesViolated,
+                                 StayClosed)
 from shelter.stays.views.common import (BOARD_STALE, CONFLICT, bed_or_404, bp, done, facility_ids_where,
                                         format_time, out_of_service_message, render_panel, resident_link,
                                         room_problem_messages, stay_or_404, taken_message)
