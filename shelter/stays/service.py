@@ -4,7 +4,9 @@ The rules live here; the UI, the API and the scheduler all call these functions.
 current transaction and raise domain errors; the caller commits (one transaction per action).
 What follows from a change (capacity alerts, follow-ups, ended enrolments and plans) is not called
 from here: each action sends its domain events (``shelter.events``), whose listeners run inside the
-same transaction.
+same transaction. The domain errors, limits and who may do what are in ``stays.rules``, re-exported
+here as part of this API.
+
 Double booking is prevented twice: the bed row is locked while we check (PostgreSQL
 ``SELECT … FOR UPDATE``; SQLite takes its write lock at BEGIN IMMEDIATE), and the partial unique
 indexes refuse a second open assignment even if a check were ever skipped.
@@ -18,44 +20,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from shelter import events
-from shelter.access import acts_in
 from shelter.audit import service as audit
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
 from shelter.residents.models import Resident
-# Raised here; callers catch them from this module (stays.service.BedNotAvailable).
-from shelter.stays.errors import (BedNotAvailable, BedOutOfService, FacilityHasFreeBeds, HoldNotFound,  # noqa: F401
-                                  InvalidDischarge, InvalidHold, ReasonRequired, ResidentAlreadyAdmitted,
-                                  RoomRulesViolated, StayClosed, StayError)
 from shelter.stays.models import BedAssignment, BedHold, DischargeOutcome, Stay
-
-
-ADULT_AGE = 18
-MAX_HOLD_HOURS = 72
-
-
-# --- who may do what, per facility (the views and the API use the same answer) --------------------------
-
-ADMIT_ROLES = ("intake_staff", "facility_manager", "case_manager")  # placements: case managers too
-MOVE_ROLES = ("intake_staff", "facility_manager")  # transfer and discharge
-HOLD_ROLES = ("intake_staff", "facility_manager", "case_manager")
-
-
-def _acts_in(user, facility_id: int, roles) -> bool:
-    return acts_in(user, facility_id, *roles)
-
-
-def may_admit(user, facility_id: int) -> bool:
-    return _acts_in(user, facility_id, ADMIT_ROLES)
-
-
-def may_move(user, facility_id: int) -> bool:
-    return _acts_in(user, facility_id, MOVE_ROLES)
-
-
-def may_hold(user, facility_id: int) -> bool:
-    return _acts_in(user, facility_id, HOLD_ROLES)
+from shelter.stays.rules import (ADMIT_ROLES, ADULT_AGE, HOLD_ROLES, MAX_HOLD_HOURS,  # noqa: F401 (part of this API)
+                                 MOVE_ROLES, BedNotAvailable, BedOutOfService, FacilityHasFreeBeds, HoldNotFound,
+                                 InvalidDischarge, InvalidHold, ReasonRequired, ResidentAlreadyAdmitted,
+                                 RoomRulesViolated, StayClosed, StayError, may_admit, may_hold, may_move)
 
 
 def age_on(resident: Resident, day: date) -> int:
