@@ -178,3 +178,15 @@ def test_the_checker_notices_a_circle_and_a_service_importing_views():
 def test_the_checker_notices_a_feature_without_a_layer():
     problems = problems_in({"shelter.referrals.service": "x = 1"}, LAYERS)
     assert problems == ["shelter.referrals.service: referrals is not in the layers of shelter/__init__.py"]
+
+
+# --- one story a file -------------------------------------------------------------------------------------
+
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    """A file that holds three stories hides where a rule lives: split it by what the code is about."""
+    long = {str(path.relative_to(ROOT)): n for path in PACKAGE.rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
