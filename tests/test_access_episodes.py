@@ -33,7 +33,7 @@ def journey(make_facility, make_room, make_bed, make_user, make_resident):
     """Registered and admitted at the panti, transferred to the Rumah Aman, notes, plan, reunification
     plan and discharge (to family) there."""
     from shelter.assessments import service as assessments
-    from shelter.followups import service as followups
+    from shelter.followups import reunification
     from shelter.plans import service as plans
     from shelter.stays import service as stays
 
@@ -60,7 +60,7 @@ def journey(make_facility, make_room, make_bed, make_user, make_resident):
                          by=safe_caseworker)
     plan = plans.create_plan(safe_stay, by=safe_caseworker)
     plans.add_goal(plan, plans.GoalInput(domain="family", description="CATATAN-RAHASIA tujuan"), by=safe_caseworker)
-    followups.save_plan(resident, followups.PlanInput(relation="Bibi Rahasia", destination="Kabupaten Rahasia",
+    reunification.save_plan(resident, reunification.PlanInput(relation="Bibi Rahasia", destination="Kabupaten Rahasia",
                                                       family_assessment="Alamat keluarga rahasia"),
                         by=safe_caseworker)
     db.session.commit()
