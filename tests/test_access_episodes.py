@@ -60,9 +60,9 @@ def journey(make_facility, make_room, make_bed, make_user, make_resident):
                          by=safe_caseworker)
     plan = plans.create_plan(safe_stay, by=safe_caseworker)
     plans.add_goal(plan, plans.GoalInput(domain="family", description="CATATAN-RAHASIA tujuan"), by=safe_caseworker)
-    reunification.save_plan(resident, reunification.PlanInput(relation="Bibi Rahasia", destination="Kabupaten Rahasia",
-                                                      family_assessment="Alamat keluarga rahasia"),
-                        by=safe_caseworker)
+    reunification.save_plan(resident, reunification.PlanInput(
+        relation="Bibi Rahasia", destination="Kabupaten Rahasia", family_assessment="Alamat keluarga rahasia"),
+        by=safe_caseworker)
     db.session.commit()
     stays.discharge(safe_stay, outcome="reunified", note="Pulang ke Jl. Keluarga Rahasia 5", by=safe_intake)
     db.session.commit()
