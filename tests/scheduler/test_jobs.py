@@ -52,8 +52,7 @@ def test_an_expired_hold_re_evaluates_its_facility_capacity_rules(app, make_bed,
                    expires_at=now + timedelta(hours=1))
     db.session.add(hold)
     db.session.flush()
-    # Its only bed is held: low. Back to normal at one free bed (the default asks for two, more than it has).
-    rule = alerts.create_rule(facility, by=admin, max_free_beds=0, recovery_free_beds=1)
+    rule = alerts.create_rule(facility, by=admin, max_free_beds=0, recovery_free_beds=1)  # its only bed is held: low
     db.session.commit()
     rule_id = rule.id
     assert rule.is_low
