@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from shelter.access import episode_clause, facilities_clause
 from shelter.auth.models import User
 from shelter.extensions import db
+from shelter.localtime import local_date
 from shelter.plans.models import PlanStatus, RehabilitationPlan
 from shelter.residents.models import Resident
 from shelter.stays.models import Stay
@@ -77,7 +78,6 @@ def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, 
     """Approved plans of open stays whose review is due (on or before ``today``), and submitted plans
     waiting for a case manager. Two statements, whatever the number of residents."""
     days = current_app.config["SHELTER"].plan_review_days
-    from shelter.plans.service import local_date
 
     base = (sa.select(RehabilitationPlan.id, RehabilitationPlan.schedule_from, RehabilitationPlan.submitted_at,
                       Stay.facility_id, Stay.caseworker_id, Resident.id, Resident.full_name)

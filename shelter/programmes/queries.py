@@ -13,10 +13,12 @@ from sqlalchemy.orm import joinedload
 
 from shelter.access import episode_clause, facilities_clause
 from shelter.extensions import db
+from shelter.localtime import zone as local_zone
 from shelter.facilities.models import Facility
 from shelter.programmes.models import (ACTIVE_STATUSES, SEATED_STATUSES, Attendance, AttendanceStatus, Enrollment,
                                        EnrollmentStatus, Programme, ProgrammeSession)
 from shelter.residents.models import Resident
+from shelter.stays.models import Stay
 from shelter.worklist_items import WorkKind, WorklistItem
 
 
@@ -78,8 +80,6 @@ def enrolments_of(programme_id: int) -> list[Enrollment]:
 
 def candidates(programme: Programme) -> list[Resident]:
     """Residents staying in the programme's facility now, without an active enrolment in it."""
-    from shelter.stays.models import Stay
-
     active = sa.select(Enrollment.resident_id).where(Enrollment.programme_id == programme.id,
                                                       Enrollment.status.in_(_values(ACTIVE_STATUSES)))
     return list(db.session.scalars(
@@ -171,9 +171,6 @@ def resident_enrolments(user, resident_id: int) -> list[Enrollment]:
 def worklist_items(*, facility_ids: set[int] | None, caseworker_id: int | None, today: date) -> list[WorklistItem]:
     """Programme sessions today in these facilities; with ``caseworker_id``, only sessions of programmes
     where one of that caseworker's residents (open stay, Stay.caseworker_id) holds a place. One statement."""
-    from shelter.programmes.service import local_zone
-    from shelter.stays.models import Stay
-
     query = (sa.select(ProgrammeSession.id, ProgrammeSession.starts_at, Programme.name, Programme.facility_id)
              .join(Programme, ProgrammeSession.programme_id == Programme.id)
              .where(ProgrammeSession.session_date == today)
