@@ -10,6 +10,7 @@ from wtforms import (DateField, HiddenField, IntegerField, RadioField, SelectCho
 from wtforms.validators import Optional
 
 from shelter.access import MAX_ID
+from shelter import text
 from shelter.followups import labels, reunification, service
 from shelter.text import strip
 
@@ -17,6 +18,7 @@ CODE_MESSAGES = {
     "required": _l("This field is required."),
     "too_long": _l("This is too long."),
     "control_characters": _l("Remove the invisible control characters."),
+    "hidden_characters": text.HIDDEN_MESSAGE,
     "invalid_choice": _l("Choose from the list."),
 }
 FIELD_MESSAGES = {

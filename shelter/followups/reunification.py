@@ -18,7 +18,7 @@ from shelter.audit import service as audit
 from shelter.extensions import db
 from shelter.followups.models import ReunificationPlan
 from shelter.followups.service import FollowUpError, FollowUpInvalid
-from shelter.text import has_control_characters
+from shelter import text
 
 RELATION_MAX = 120
 DESTINATION_MAX = 120
@@ -47,8 +47,8 @@ PLAN_FIELDS = ("family_contact_id", "relation", "destination", "family_assessmen
 
 def check_plan(resident, data: PlanInput) -> PlanInput:
     problems = {}
-    relation = (data.relation or "").strip()
-    destination = (data.destination or "").strip()
+    relation = text.clean(data.relation or "")  # one-line: NFKC, as every name (shelter.text)
+    destination = text.clean(data.destination or "")
     assessment = (data.family_assessment or "").strip()
     contact_ids = {c.id for c in resident.family_contacts}
     if data.family_contact_id is not None and data.family_contact_id not in contact_ids:
@@ -60,8 +60,8 @@ def check_plan(resident, data: PlanInput) -> PlanInput:
                                           ("family_assessment", assessment, ASSESSMENT_MAX, True)):
         if len(value) > limit:
             problems[name] = "too_long"
-        elif has_control_characters(value, multiline=multiline):
-            problems[name] = "control_characters"
+        elif code := text.problem(value, multiline=multiline):  # names and places: no hidden characters
+            problems[name] = code
     if not destination and "destination" not in problems:
         problems["destination"] = "required"
     if data.planned_on is not None and not date(2000, 1, 1) <= data.planned_on <= date(2100, 1, 1):
