@@ -20,6 +20,7 @@ event (``shelter.events``); the listeners are connected here, in ``create_app``.
     assessments
     plans
     programmes
+    referrals
     worklists
     admin
     api
@@ -114,6 +115,7 @@ def _import_models() -> None:
     from shelter.assessments import models as _assessments  # noqa: F401
     from shelter.plans import models as _plans  # noqa: F401
     from shelter.programmes import models as _programmes  # noqa: F401
+    from shelter.referrals import models as _referrals  # noqa: F401
 
 
 def _connect_listeners() -> None:
@@ -123,8 +125,9 @@ def _connect_listeners() -> None:
     from shelter.followups import listeners as followups
     from shelter.plans import listeners as plans
     from shelter.programmes import listeners as programmes
+    from shelter.referrals import listeners as referrals
 
-    for feature in (alerts, followups, plans, programmes):
+    for feature in (alerts, followups, plans, programmes, referrals):
         feature.connect()
 
 

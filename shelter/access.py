@@ -270,3 +270,52 @@ def can_change_person(user, resident, *, facility_id: int | None = None) -> bool
     if facility_id is None:
         facility_id = responsible_facility_id(resident)
     return facility_id in user.facility_ids
+
+
+# --- referrals ------------------------------------------------------------------------------------------
+# A referral is the network's, not a facility's, until someone is admitted: case managers (of any
+# facility: the referral desk) and admins see and act on every referral. A receiving facility's staff
+# see a referral only through the offers made to their facility (the inbox). A Rumah Aman is named in a
+# referral's history only to admins, its own staff and the case manager who offered it there; to
+# everyone else it is "a protected facility", and to a partner always (``referral_facility_named``).
+
+REFERRAL_DECIDE_ROLES = (Role.INTAKE_STAFF, Role.FACILITY_MANAGER, Role.CASE_MANAGER)
+
+
+def manages_referrals(user) -> bool:
+    """Record, offer, waitlist, reorder and close referrals: case managers and admins."""
+    return bool(getattr(user, "is_admin", False)) or (hasattr(user, "has_role") and user.has_role(Role.CASE_MANAGER))
+
+
+def referral_clause(user):
+    """SQL condition on ``Referral``: the referrals this user may open (all, or none)."""
+    return sa.true() if manages_referrals(user) else sa.false()
+
+
+def decides_offers_in(user, facility_id: int) -> bool:
+    """Accept or decline offers made to this facility: its intake staff, managers and case managers."""
+    return bool(getattr(user, "is_admin", False)) or works_in(user, facility_id, *REFERRAL_DECIDE_ROLES)
+
+
+def offer_inbox_clause(user, facility_id_column):
+    """SQL condition: offers made to a facility whose inbox this user reads (admins: every facility)."""
+    if user.is_admin:
+        return sa.true()
+    if not user.has_role(*REFERRAL_DECIDE_ROLES):
+        return sa.false()
+    return facilities_clause(user.facility_ids, facility_id_column)
+
+
+def sees_offer(user, offer) -> bool:
+    """One offer: the referral desk, and the receiving facility's deciders."""
+    return manages_referrals(user) or decides_offers_in(user, offer.facility_id)
+
+
+def referral_facility_named(user, facility: Facility | None, *, offered_by_id: int | None = None) -> bool:
+    """Whether a referral's page names this facility to the user, or says "a protected facility"."""
+    if facility is None:
+        return False
+    if not facility.is_safe_house:
+        return True
+    return user.is_admin or facility.id in user.facility_ids or (
+        offered_by_id is not None and offered_by_id == user.id)

@@ -51,6 +51,13 @@ def evaluate_capacity() -> int:
     return evaluate_all()
 
 
+def review_offers() -> int:
+    """Referral offers: expire those whose held beds ran out; escalate those past their deadline."""
+    from shelter.referrals.escalation import review_offers as review
+
+    return review()
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -66,6 +73,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("send_reminders", send_reminders, 60, 120),
     JobSpec("expire_holds", expire_holds, 60, 120),
     JobSpec("evaluate_capacity", evaluate_capacity, 300, 600),
+    JobSpec("review_offers", review_offers, 60, 120),
 )
 JOB_NAMES = tuple(job.name for job in JOBS)
 

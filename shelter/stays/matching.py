@@ -34,6 +34,8 @@ class Person:
     children: int = 0
     wheelchair: bool = False
     high_risk: bool = False
+    # The children's sexes when known (a referral says them): a women-only family room does not take a son.
+    children_sexes: tuple[str, ...] = ()
 
     @property
     def is_adult(self) -> bool:
@@ -97,6 +99,8 @@ def room_problems(person: Person, sex: str, age_group: str) -> list[str]:
         problems.append("not_family_room")
     if sex in ("female", "male") and person.sex != sex:
         problems.append("sex")
+    if sex in ("female", "male") and any(child != sex for child in person.children_sexes):
+        problems.append("child_sex")
     if age_group == "child" and person.is_adult:
         problems.append("age_adult_in_child_room")
     elif age_group == "adult" and not person.is_adult:

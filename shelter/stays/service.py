@@ -97,8 +97,9 @@ def _bed_is_occupied(bed_id: int) -> bool:
     ) > 0
 
 
-def _claim_bed(bed_id: int, *, by, allow_hold_of=None) -> Bed:
-    """Lock the bed and make sure nobody has it; the caller then inserts the assignment."""
+def _claim_bed(bed_id: int, *, by, allow_hold_of=None, hold_id: int | None = None) -> Bed:
+    """Lock the bed and make sure nobody has it; the caller then inserts the assignment. A bed held
+    by ``allow_hold_of`` (a user), or by the hold ``hold_id`` itself, is used: the hold ends."""
     bed = _lock_bed(bed_id)
     if bed is None:
         raise BedNotAvailable()
@@ -109,7 +110,8 @@ def _claim_bed(bed_id: int, *, by, allow_hold_of=None) -> Bed:
     release_expired_holds(bed_id=bed.id)
     hold = _active_hold(bed.id)
     if hold is not None:
-        if allow_hold_of is None or hold.held_by_id != getattr(allow_hold_of, "id", None):
+        mine = allow_hold_of is not None and hold.held_by_id == getattr(allow_hold_of, "id", None)
+        if not mine and (hold_id is None or hold.id != hold_id):
             raise BedNotAvailable()
         hold.released_at = utcnow()
         hold.release_reason = "used"
@@ -140,8 +142,11 @@ def free_beds_in_facility(facility_id: int, now: datetime | None = None) -> int:
 
 
 def admit(resident: Resident, bed: Bed | None, *, by, override_reason: str | None = None,
-          over_capacity_facility: Facility | None = None, use_hold: bool = True) -> Stay:
-    """Admit a resident into a bed, or (facility full) as an over-capacity placement without one."""
+          over_capacity_facility: Facility | None = None, use_hold: bool = True,
+          hold: BedHold | None = None) -> Stay:
+    """Admit a resident into a bed, or (facility full) as an over-capacity placement without one.
+    ``hold``: the bed was kept for this person by someone else's hold (an accepted referral offer);
+    the hold becomes the stay. A hold that has ended no longer keeps the bed."""
     if db.session.scalar(sa.select(Stay.id).where(Stay.resident_id == resident.id, Stay.discharged_at.is_(None))):
         raise ResidentAlreadyAdmitted()
     if bed is None:
@@ -161,7 +166,8 @@ def admit(resident: Resident, bed: Bed | None, *, by, override_reason: str | Non
         events.stay_admitted.send(stay, by=by)
         return stay
 
-    bed = _claim_bed(bed.id, by=by, allow_hold_of=by if use_hold else None)
+    bed = _claim_bed(bed.id, by=by, allow_hold_of=by if use_hold else None,
+                     hold_id=hold.id if hold is not None and hold.bed_id == bed.id else None)
     problems = room_rule_problems(resident, bed.room)
     if problems and not (override_reason or "").strip():
         raise RoomRulesViolated(problems)
