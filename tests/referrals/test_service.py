@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from shelter.extensions import db
 from shelter.referrals import acceptance, service
+from shelter.referrals.models import ReferralEvent
 from shelter.referrals.rules import AlreadyPlaced, ReferralInvalid
 from shelter.stays.models import BedHold, Stay
 from shelter.stays import service as stays
