@@ -288,8 +288,27 @@ def manages_referrals(user) -> bool:
 
 
 def referral_clause(user):
-    """SQL condition on ``Referral``: the referrals this user may open (all, or none)."""
-    return sa.true() if manages_referrals(user) else sa.false()
+    """SQL condition on ``Referral``: the referrals this user may open. The referral desk sees every
+    referral, except one placed in a Rumah Aman: that one only admins, the safe house's staff and the
+    case manager who handled it (its episode is the safe house's: not even "a stay elsewhere")."""
+    from shelter.referrals.models import Referral
+
+    if not manages_referrals(user):
+        return sa.false()
+    if user.is_admin:
+        return sa.true()
+    safe_houses = sa.select(Facility.id).where(Facility.kind == FacilityKind.RUMAH_AMAN.value)
+    return sa.or_(Referral.placed_facility_id.is_(None), Referral.placed_facility_id.not_in(safe_houses),
+                  Referral.case_manager_id == user.id, facilities_clause(user.facility_ids, Referral.placed_facility_id))
+
+
+def sees_referral(user, referral) -> bool:
+    """The one-record form of ``referral_clause``."""
+    if not manages_referrals(user):
+        return False
+    facility = referral.placed_facility
+    return (user.is_admin or facility is None or not facility.is_safe_house or referral.case_manager_id == user.id
+            or facility.id in user.facility_ids)
 
 
 def decides_offers_in(user, facility_id: int) -> bool:
@@ -307,8 +326,12 @@ def offer_inbox_clause(user, facility_id_column):
 
 
 def sees_offer(user, offer) -> bool:
-    """One offer: the referral desk, and the receiving facility's deciders."""
-    return manages_referrals(user) or decides_offers_in(user, offer.facility_id)
+    """One offer: the receiving facility's deciders; the referral desk, unless it is a Rumah Aman's offer
+    they did not make (or its referral is one they may not open)."""
+    if decides_offers_in(user, offer.facility_id):
+        return True
+    return (manages_referrals(user) and sees_referral(user, offer.referral)
+            and referral_facility_named(user, offer.facility, offered_by_id=offer.offered_by_id))
 
 
 def referral_facility_named(user, facility: Facility | None, *, offered_by_id: int | None = None) -> bool:

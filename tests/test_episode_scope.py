@@ -41,8 +41,11 @@ SAFE_BED = "RKX-77"
 SAFE_STAFF = ("Sri Pekerja Kenarijurnal", "Budi Petugas Kenarijurnal")
 SAFE_TEXTS = ("Catatan rahasia kenari", "Temuan rahasia kenari", "Tujuan rahasia kenari",
               "Program Rahasia Kenari", "Kabupaten Tujuanrahasia", "Penilaian keluarga rahasia kenari",
-              "Pulang ke Jl. Keluarga Rahasia 12")
-SECRETS = (SAFE_HOUSE_NAME, SAFE_HOUSE_CODE, SAFE_HOUSE_ADDRESS, SAFE_ROOM, SAFE_BED, *SAFE_STAFF, *SAFE_TEXTS)
+              "Pulang ke Jl. Keluarga Rahasia 12", "Rujukan psikolog rahasia kenari")
+# A second person, referred by the police and placed in the safe house: her name is the safe house's.
+SAFE_REFERRED_NAME = "Wulan Rujukan Kenarijurnal"
+SECRETS = (SAFE_HOUSE_NAME, SAFE_HOUSE_CODE, SAFE_HOUSE_ADDRESS, SAFE_ROOM, SAFE_BED, *SAFE_STAFF, *SAFE_TEXTS,
+           SAFE_REFERRED_NAME)
 # Pages about facilities, not residents: the board and availability list every facility, a Rumah Aman
 # under its code name (by design); there only the resident and the safe house's inside must not show.
 FACILITY_DIRECTORY = {"board.index", "board.find", "board.close_panel", "api.availability", "facilities.index",
@@ -61,6 +64,8 @@ ID_ARGUMENTS = {
     "session_id": "session", "enrollment_id": "enrollment", "enrolment_id": "enrollment",
     "followup_id": "followup", "hold_id": "hold", "contact_id": "contact", "person_id": "person",
     "user_id": "staff", "rule_id": "rule", "step_id": "step", "message_id": "message",
+    "referral_id": "referral", "offer_id": "offer", "partner_id": "partner", "outgoing_id": "outgoing",
+    "token_id": "partner_token",
 }
 
 
@@ -135,6 +140,8 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
         relation="ibu", destination=SAFE_TEXTS[4], family_assessment=SAFE_TEXTS[5],
         planned_on=today + timedelta(days=3)), by=safe_caseworker)
     hold = stays.place_hold(spare_bed, by=safe_insider, reason="Rujukan malam ini")
+    make_bed(room=safe_room, label="RKX-79")  # for the referral below
+    referral_ids = place_referral_in_safe_house(safe_house, safe_insider, safe_stay, admin)
     rule = alerts.create_rule(safe_house, by=admin, max_free_beds=0)
     stays.discharge(safe_stay, outcome="reunified", note=SAFE_TEXTS[6], by=safe_insider)
     db.session.commit()
@@ -149,10 +156,40 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
         "version": version.id, "programme": programme.id, "session": session.id, "enrollment": enrollment.id,
         "followup": followup.id, "hold": hold.id, "contact": contact.id, "person": person.id,
         "staff": safe_caseworker.id, "rule": rule.id, "step": step.id if step else 1,
-        "message": message.id if message else 1,
+        "message": message.id if message else 1, **referral_ids,
     }
     journey.panti_stay_id = panti_stay.id
     return journey
+
+
+def place_referral_in_safe_house(safe_house, safe_insider, safe_stay, admin) -> dict[str, int]:
+    """A police referral offered by an admin to the safe house and accepted there (a second person, in
+    the spare bed); an outgoing referral of the journey's resident from her safe-house stay; a partner
+    token. None of it may show to the panti's staff, not even that it exists."""
+    from shelter.api.auth import hash_token
+    from shelter.db import utcnow
+    from shelter.referrals import acceptance, service as referrals
+    from shelter.referrals.models import OutgoingReferral, Partner, PartnerToken
+    from shelter.referrals.rules import ReferralInput
+
+    partner = Partner(name="Unit PPA Polres Jurnal", kind="police_ppa", kota="jakarta_timur")
+    db.session.add(partner)
+    db.session.flush()
+    token = PartnerToken(partner_id=partner.id, token_hash=hash_token("shelp_journey"), name="Jurnal")
+    db.session.add(token)
+    referral = referrals.create(ReferralInput(
+        partner_id=partner.id, urgency="emergency", sex="female", age=31, consent_by="person",
+        consent_method="verbal", summary="Rujukan jurnal", person_name=SAFE_REFERRED_NAME), by=admin)
+    offer = referrals.offer(referral, safe_house, by=admin, respond_by=utcnow() + timedelta(hours=2))
+    acceptance.accept(offer, acceptance.Acceptance(person=acceptance.PersonChoice(name=SAFE_REFERRED_NAME)),
+                      by=safe_insider, visible_resident=lambda _id: None)
+    outgoing = OutgoingReferral(stay_id=safe_stay.id, resident_id=safe_stay.resident_id, facility_id=safe_house.id,
+                                partner_id=partner.id, service_kind="psychologist", reason=SAFE_TEXTS[7],
+                                created_by_id=safe_insider.id)
+    db.session.add(outgoing)
+    db.session.flush()
+    return {"referral": referral.id, "offer": offer.id, "partner": partner.id, "outgoing": outgoing.id,
+            "partner_token": token.id}
 
 
 @pytest.fixture

@@ -82,7 +82,8 @@ def find_referral(user, referral_id) -> Referral | None:
     """The referral, if this user may open it (``access.referral_clause``); None otherwise."""
     if not isinstance(referral_id, int) or not 0 < referral_id <= access.MAX_ID:
         return None
-    return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, access.referral_clause(user)))
+    referral = db.session.get(Referral, referral_id)
+    return referral if referral is not None and access.sees_referral(user, referral) else None
 
 
 def find_offer(user, offer_id) -> Offer | None:
