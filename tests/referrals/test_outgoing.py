@@ -194,6 +194,8 @@ def test_bad_input_on_the_form_shows_next_to_the_field_and_keeps_the_text(client
     from shelter.referrals.models import OutgoingReferral
 
     login_as(episode.caseworker)
+    page = client.get(f"/referrals/outgoing/stays/{episode.stay.id}/new")  # without htmx: a page of its own
+    assert page.status_code == 200 and "Catat rujukan" in page.get_data(as_text=True)
     data = {"service_kind": "", "partner_id": "999999", "reason": "Alasan yang diketik rekaan"}
     plain = client.post(f"/referrals/outgoing/stays/{episode.stay.id}/new", data=data)
     html = plain.get_data(as_text=True)
@@ -208,6 +210,8 @@ def test_bad_input_on_the_form_shows_next_to_the_field_and_keeps_the_text(client
 def test_an_appointment_in_a_bad_format_is_a_field_message_and_changes_nothing(client, login_as, episode):
     row = refer(episode)
     login_as(episode.caseworker)
+    page = client.get(f"/referrals/outgoing/{row.id}/status")
+    assert page.status_code == 200 and 'type="datetime-local"' in page.get_data(as_text=True)
     response = client.htmx("POST", f"/referrals/outgoing/{row.id}/status", data={
         "status": "appointment", "appointment_at": "Senin pagi", "result": "Hasil rekaan diketik"})
     html = response.get_data(as_text=True)
