@@ -55,7 +55,7 @@ def event(referral: Referral, kind: str, *, by=None, offer: Offer | None = None,
 
 def lock(referral: Referral) -> Referral:
     """The referral's row, locked for this transaction and read afresh."""
-    locked = db.session.scalar(sa.select(Referral).where(Referral.id == referral.id).with_for_update()
+    locked = db.session.scalar(sa.select(Referral).where(Referral.id == referral.id).with_for_update(of=Referral)
                                .execution_options(populate_existing=True))
     if locked is None:
         raise ReferralClosed()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from shelter.extensions import db
 from tests.conftest import audit_events, counting_statements
+from tests.referrals.test_partners import page_of
 
 
 @dataclass
@@ -236,8 +237,8 @@ def test_another_facility_gets_the_404_of_a_missing_record(client, login_as, epi
     other = make_facility()
     stranger = make_user(roles=("caseworker", "facility_manager", "intake_staff", "case_manager"), facilities=[other])
     login_as(stranger)
-    missing = {htmx: client.open("/referrals/outgoing/2000000000/status", method="POST",
-                                 headers={"HX-Request": "true"} if htmx else {}).get_data() for htmx in (False, True)}
+    missing = {htmx: page_of(client.open("/referrals/outgoing/2000000000/status", method="POST",
+                                         headers={"HX-Request": "true"} if htmx else {})) for htmx in (False, True)}
     for htmx in (False, True):
         headers = {"HX-Request": "true"} if htmx else {}
         for method, url, data in (
@@ -250,7 +251,7 @@ def test_another_facility_gets_the_404_of_a_missing_record(client, login_as, epi
             response = client.open(url, method=method, data=data or {}, headers=headers)
             assert response.status_code == 404, (method, url)
             if method == "POST":
-                assert response.get_data() == missing[htmx]
+                assert page_of(response) == missing[htmx]
     db.session.expire_all()
     assert row.status == "sent"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingReferral)) == 1
