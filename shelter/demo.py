@@ -120,8 +120,9 @@ def _load_features(facilities: dict, users: dict) -> None:
     from shelter.followups import demo as followups
     from shelter.plans import demo as plans
     from shelter.programmes import demo as programmes
+    from shelter.referrals import demo_partners
 
-    for feature in (alerts, assessments, plans, programmes, followups):
+    for feature in (alerts, assessments, plans, programmes, followups, demo_partners):
         feature.load(facilities, users)
         db.session.flush()
 

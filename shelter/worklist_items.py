@@ -21,6 +21,7 @@ class WorkKind(StrEnum):
     PLAN_APPROVAL = "plan_approval"
     FOLLOW_UP_DUE = "follow_up_due"
     SESSION_TODAY = "session_today"
+    OUTGOING_REFERRAL = "outgoing_referral"
 
 
 @dataclass(frozen=True)

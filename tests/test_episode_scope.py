@@ -288,12 +288,14 @@ def test_the_safe_house_staff_see_what_the_panti_must_not(app, journey):
         rid = journey.ids["resident"]
         for url in (f"/residents/{rid}", f"/follow-ups/resident/{rid}/plan", f"/assessments/stays/{journey.ids['stay']}",
                     f"/assessments/notes/{journey.ids['note']}", f"/programmes/residents/{rid}",
-                    f"/plans/{journey.ids['plan']}", f"/assessments/{journey.ids['assessment']}"):
+                    f"/plans/{journey.ids['plan']}", f"/assessments/{journey.ids['assessment']}",
+                    f"/referrals/outgoing/residents/{rid}", f"/referrals/outgoing/residents/{rid}/timeline"):
             for htmx in (False, True):
                 response = client.get(url, headers={"HX-Request": "true"} if htmx else {}, follow_redirects=True)
                 assert response.status_code == 200, f"{url}: {response.status_code}"
                 seen.update(leaks(response))
-    for secret in (SAFE_BED, SAFE_ROOM, SAFE_TEXTS[0], SAFE_TEXTS[1], SAFE_TEXTS[2], SAFE_TEXTS[4], SAFE_TEXTS[6]):
+    for secret in (SAFE_BED, SAFE_ROOM, SAFE_TEXTS[0], SAFE_TEXTS[1], SAFE_TEXTS[2], SAFE_TEXTS[4], SAFE_TEXTS[6],
+                   SAFE_TEXTS[7]):
         assert secret in seen, f"the Rumah Aman's own staff do not see {secret!r}"
 
 

@@ -30,7 +30,8 @@ ARGUMENT_KINDS = {
     "hold_id": "hold", "contact_id": "contact", "person_id": "person", "assessment_id": "assessment",
     "note_id": "note", "plan_id": "plan", "goal_id": "goal", "programme_id": "programme", "session_id": "session",
     "enrollment_id": "enrollment", "followup_id": "followup", "step_id": "step", "rule_id": "rule",
-    "message_id": "message", "user_id": "user",
+    "message_id": "message", "user_id": "user", "partner_id": "partner", "token_id": "partner_token",
+    "outgoing_id": "outgoing",
 }
 
 
@@ -39,6 +40,7 @@ def record_ids(world, make_room, make_bed, make_resident) -> dict[str, int]:
     from shelter.alerts import service as alerts
     from shelter.followups.models import FollowUp, FollowUpPolicyStep
     from shelter.notifications import service as outbox
+    from shelter.referrals.models import OutgoingReferral, Partner, PartnerToken
     from shelter.residents.models import Resident
     from shelter.residents import service as residents
     from shelter.stays import service as stays
@@ -61,10 +63,18 @@ def record_ids(world, make_room, make_bed, make_resident) -> dict[str, int]:
     rule = alerts.create_rule(facility, by=staff, recipient_ids=[staff.id], max_free_beds=1)
     message = outbox.enqueue(to="+6281255509999", body="Uji", dedupe_key=f"not-found-{facility.id}", purpose="test",
                              user_id=staff.id)
+    partner = Partner(name=f"Mitra Uji {facility.id}", kind="hospital")
+    db.session.add(partner)
+    db.session.flush()
+    token = PartnerToken(partner_id=partner.id, token_hash=f"{facility.id:064x}", name="Uji")
+    outgoing = OutgoingReferral(stay_id=world.ids["stay"], resident_id=world.ids["resident"], facility_id=facility.id,
+                                partner_id=partner.id, service_kind="hospital", reason="Pemeriksaan uji")
+    db.session.add_all([token, outgoing])
     db.session.commit()
     ids = dict(world.ids)
     ids.update(room=room.id, bed=beds[2].id, hold=hold.id, contact=contact.id, person=person.id,
                followup=followup.id, rule=rule.id, message=message.id, user=staff.id,
+               partner=partner.id, partner_token=token.id, outgoing=outgoing.id,
                # The follow-up policy is the province's, not a facility's: only admins reach it.
                step=db.session.scalars(sa.select(FollowUpPolicyStep.id)).first())
     return ids

@@ -34,12 +34,13 @@ UNASSIGNED = "none"  # the filter value of the "unassigned" row
 
 # Groups in the order the page shows them.
 KIND_ORDER = (WorkKind.ASSESSMENT_DUE, WorkKind.PLAN_APPROVAL, WorkKind.PLAN_REVIEW_DUE, WorkKind.FOLLOW_UP_DUE,
-              WorkKind.SESSION_TODAY)
+              WorkKind.OUTGOING_REFERRAL, WorkKind.SESSION_TODAY)
 KIND_LABELS = {
     WorkKind.ASSESSMENT_DUE: _l("Assessments due"),
     WorkKind.PLAN_APPROVAL: _l("Plans waiting for approval"),
     WorkKind.PLAN_REVIEW_DUE: _l("Plan reviews due"),
     WorkKind.FOLLOW_UP_DUE: _l("Follow-ups due"),
+    WorkKind.OUTGOING_REFERRAL: _l("Outgoing referrals to follow up"),
     WorkKind.SESSION_TODAY: _l("Programme sessions today"),
 }
 # A caseworker acts on these; approving a plan is the case manager's work.
@@ -53,9 +54,11 @@ def _sources():
     from shelter.assessments import queries as assessments
     from shelter.plans import queries as plans
     from shelter.programmes import queries as programmes
+    from shelter.referrals import queries_outgoing as outgoing
     from shelter.worklists import followups
 
-    return (assessments.worklist_items, plans.worklist_items, followups.worklist_items, programmes.worklist_items)
+    return (assessments.worklist_items, plans.worklist_items, followups.worklist_items, programmes.worklist_items,
+            outgoing.worklist_items)
 
 
 def collect(*, facility_ids: set[int] | None, caseworker_id: int | None, today: date) -> list[WorklistItem]:

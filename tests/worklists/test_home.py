@@ -113,10 +113,10 @@ def test_a_case_manager_sees_counts_per_caseworker_and_the_unassigned(login_as, 
     assert fake_items.calls[-1] == dict(facility_ids={facility_a.id}, caseworker_id=None, today=TODAY)
     assert "Worklist of your facilities" in html
     rows = _count_rows(html)
-    # assessments, approvals, reviews, follow-ups; overdue; total
-    assert rows["Ani Pekerja"] == ["1", "1", "1", "0", "1", "3"]
-    assert rows["Budi Pekerja"] == ["0", "0", "0", "0", "0", "0"]  # a caseworker with nothing due is listed too
-    assert rows["Unassigned"] == ["1", "0", "0", "0", "0", "1"]
+    # assessments, approvals, reviews, follow-ups, outgoing referrals; overdue; total
+    assert rows["Ani Pekerja"] == ["1", "1", "1", "0", "0", "1", "3"]
+    assert rows["Budi Pekerja"] == ["0", "0", "0", "0", "0", "0", "0"]  # a caseworker with nothing due is listed too
+    assert rows["Unassigned"] == ["1", "0", "0", "0", "0", "0", "1"]
     assert "Citra Pekerja B" not in html and "Vina Lain" not in html
     for name in ("Rina Rekaan", "Sari Rekaan", "Tuti Rekaan", "Umi Rekaan", "Tata boga 10:00"):
         assert name in html

@@ -75,7 +75,7 @@ def test_the_case_manager_sees_everything_with_approvals_and_the_unassigned(app,
     assert "Menjahit session at 09.00 WIB" in filtered  # a's resident 000 is enrolled in today's session
     assert "Penghuni Rekaan 000" in filtered and "Penghuni Rekaan 001" not in filtered
     rows = _count_rows(html)
-    # assessments, approvals, reviews, follow-ups; overdue; total
-    assert rows["Ani Pekerja"] == ["1", "0", "0", "1", "2", "2"]
-    assert rows["Budi Pekerja"] == ["0", "0", "1", "0", "1", "1"]
-    assert rows["Unassigned"] == ["0", "1", "0", "0", "0", "1"]
+    # assessments, approvals, reviews, follow-ups, outgoing referrals; overdue; total
+    assert rows["Ani Pekerja"] == ["1", "0", "0", "1", "0", "2", "2"]
+    assert rows["Budi Pekerja"] == ["0", "0", "1", "0", "0", "1", "1"]
+    assert rows["Unassigned"] == ["0", "1", "0", "0", "0", "0", "1"]

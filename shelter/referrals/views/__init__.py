@@ -1,0 +1,1 @@
+"""The referral feature's pages, one module per story."""
