@@ -271,8 +271,8 @@ def paths() -> dict:
             parameters=offer,
             description=DECIDERS + "409 already_placed when another facility accepted first (this offer's beds "
                                    "are freed), offer_not_pending, holds_ended, referral_closed. 422 fields: "
-                                   "person (unknown_resident, already_admitted, room_rules), person/name "
-                                   "(required, …), children (count), children/0 …")},
+                                   "person/resident_id (unknown_resident), person/name (required, …), person "
+                                   "(already_admitted, room_rules), children (count), children/0/name, …")},
         "/offers/{offer_id}/decline": {"post": op(
             "declineOffer", "Decline with a reason: the beds are freed, the referral returns to its case manager",
             responses(200, "InboxOffer", "Declined", 400, 404, 409, 422), tags=TAGS, body="OfferDecline",

@@ -81,8 +81,10 @@ def decided_offer_or_404(offer_id: int) -> Offer:
 
 # --- running a service call -----------------------------------------------------------------------------
 
-def _api_field(name: str) -> str:
-    """``child_2.sex`` (acceptance) → ``children/1/sex``; ``name.nik`` → ``person/nik``."""
+def _api_field(name: str, code: str) -> str:
+    """Where a problem is in the body. ``acceptance`` names the person ``name`` and the children ``child_1`` …:
+    ``name`` + required → ``person/name``, ``child_2`` + unknown_resident → ``children/1/resident_id``,
+    ``name.nik`` → ``person/nik``; ``rules.validate_referral``'s fields by ``REFERRAL_FIELDS``."""
     head, _, rest = name.partition(".")
     if head == "name":
         where = "person"
@@ -90,6 +92,8 @@ def _api_field(name: str) -> str:
         where = f"children/{int(head[6:]) - 1}"
     else:
         return REFERRAL_FIELDS.get(name, name)
+    if not rest:
+        rest = {"unknown_resident": "resident_id", "already_admitted": "", "room_rules": ""}.get(code, "name")
     return f"{where}/{rest}" if rest else where
 
 
@@ -99,7 +103,7 @@ def run(action):
         db.session.commit()
     except ReferralInvalid as error:
         db.session.rollback()
-        raise invalid({_api_field(k): v for k, v in error.problems.items()}) from None
+        raise invalid({_api_field(k, v): v for k, v in error.problems.items()}) from None
     except ReferralError as error:
         db.session.rollback()
         raise ApiError(409, error.code, MESSAGES.get(error.code)) from None
