@@ -137,6 +137,13 @@ def choice_arg(name: str, allowed, default: str | None) -> str | None:
 LOADS = (selectinload(Referral.offers).selectinload(Offer.facility), selectinload(Referral.placed_facility))
 
 
+def staff_json(referrals: list[Referral]) -> list[dict]:
+    """The staff's view of a list; the facilities the waiting ones are matched to read in one statement."""
+    ids = sorted({r.matched_facility_id for r in referrals if r.matched_facility_id})
+    matched = {f.id: f for f in db.session.scalars(sa.select(Facility).where(Facility.id.in_(ids)))} if ids else {}
+    return [as_json.referral(current_user, r, matched=matched) for r in referrals]
+
+
 # --- referrals -------------------------------------------------------------------------------------------
 
 @bp.get("/referrals")
@@ -149,7 +156,7 @@ def referrals_list():
     filters = queries.ReferralFilters(view=choice_arg("view", queries.VIEWS, "open"),
                                       urgency=choice_arg("urgency", {u.value for u in Urgency}, None) or "")
     items, total = paged(queries.referrals_query(current_user, filters).options(*LOADS), page)
-    return page_json("referrals", [as_json.referral(current_user, r) for r in items], page, total)
+    return page_json("referrals", staff_json(items), page, total)
 
 
 def referral_input(body: dict) -> ReferralInput:
@@ -233,8 +240,8 @@ def waitlist_list():
     page = page_number()
     items, total = paged(waitlist.waiting_query().where(referral_clause(current_user)).options(*LOADS), page)
     positions = waitlist.positions()
-    return page_json("entries", [{"position": positions[r.id], "referral": as_json.referral(current_user, r)}
-                                 for r in items], page, total)
+    return page_json("entries", [{"position": positions[r.id], "referral": data}
+                                 for r, data in zip(items, staff_json(items))], page, total)
 
 
 # --- offers -----------------------------------------------------------------------------------------------

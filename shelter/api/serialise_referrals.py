@@ -88,12 +88,17 @@ def history_entry(entry: queries.HistoryEntry) -> dict:
             "facility": place, "code": entry.code or "", "note": entry.note or ""}
 
 
-def referral(user, referral: Referral, *, history: list | None = None) -> dict:
-    """The staff's view; ``history`` (``queries.history``) on the one-referral answer only."""
+def referral(user, referral: Referral, *, history: list | None = None,
+             matched: dict[int, Facility] | None = None) -> dict:
+    """The staff's view; ``history`` (``queries.history``) on the one-referral answer only; ``matched``:
+    the facilities waiting referrals are matched to, read beforehand for a list."""
     accepted = next((o for o in referral.offers if o.status == "accepted"), None)
     waitlist = None
     if referral.waitlisted_at is not None:
-        match = db.session.get(Facility, referral.matched_facility_id) if referral.matched_facility_id else None
+        match = None
+        if referral.matched_facility_id:
+            match = (matched.get(referral.matched_facility_id) if matched is not None
+                     else db.session.get(Facility, referral.matched_facility_id))
         waitlist = {"waitlisted_at": iso(referral.waitlisted_at),
                     "priority_adjustment": referral.priority_adjustment or 0,
                     "match": facility(user, match) if match else None, "matched_at": iso(referral.matched_at)}

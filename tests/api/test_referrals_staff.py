@@ -233,3 +233,53 @@ def test_a_partner_referral_reaches_the_desk(app, partner, case_manager):
     partner_api(app, partner).post("referrals", json=body())
     listed = Api(app, token_for(case_manager)).get("referrals").get_json()["referrals"]
     assert len(listed) == 1 and listed[0]["via_api"] and listed[0]["history"] is None
+
+
+def test_the_lists_cost_the_same_for_2_or_12_referrals(app, partner, case_manager, family_panti, make_facility,
+                                                       make_room, make_bed, intake_of, make_referral):
+    """Each list is a fixed number of statements whatever its length (no query per referral or offer)."""
+    from tests.conftest import counting_statements
+
+    desk, intake = Api(app, token_for(case_manager)), Api(app, token_for(intake_of(family_panti)))
+    partner_side = partner_api(app, partner)
+    panti_room = make_room(family_panti, sex="female", age_group="adult")
+    for _ in range(10):
+        make_bed(panti_room)
+    for api in (desk, intake, partner_side):  # the tokens' first use is recorded (once every few minutes)
+        api.get("offers" if api is intake else "referrals")
+    counts = []
+    for total in (2, 12):
+        while db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) < total:
+            referral = make_referral(by=case_manager)
+            desk.post(f"referrals/{referral.id}/offers", json={"facility_id": family_panti.id})
+        with counting_statements() as desk_list:
+            assert len(desk.get("referrals").get_json()["referrals"]) == total
+        with counting_statements() as inbox:
+            assert len(intake.get("offers").get_json()["offers"]) == total
+        with counting_statements() as partner_list:
+            assert len(partner_side.get("referrals").get_json()["referrals"]) == total
+        counts.append((len(desk_list), len(inbox), len(partner_list)))
+    assert counts[0] == counts[1], counts
+
+
+def test_a_waiting_referral_shows_the_facility_that_fits_now(app, desk, partner, family_panti):
+    referral_id = desk.post("referrals", json=body(partner_id=partner.id)).get_json()["id"]
+    assert desk.post(f"referrals/{referral_id}/waitlist", json={}).status_code == 200
+    entry = desk.get("waitlist").get_json()["entries"][0]
+    assert entry["referral"]["waitlist"]["match"] == {"id": family_panti.id, "name": family_panti.name,
+                                                      "protected": False}
+
+
+def test_a_rumah_aman_that_fits_is_not_named_to_the_desk(app, desk, partner, make_facility, make_room, make_bed,
+                                                         admin):
+    make_bed(make_room(make_facility(name="Rumah Aman Kenanga Uji", code="RAKU-2", kind="rumah_aman"),
+                       sex="female", age_group="adult"))
+    referral_id = desk.post("referrals", json=body(partner_id=partner.id)).get_json()["id"]
+    assert desk.post(f"referrals/{referral_id}/waitlist", json={}).status_code == 200
+    entry = desk.get("waitlist").get_json()["entries"][0]
+    assert entry["referral"]["waitlist"]["match"] == {"id": None, "name": None, "protected": True}
+    for path in ("waitlist", f"referrals/{referral_id}", "referrals?view=waitlist"):
+        text = desk.get(path).get_data(as_text=True)
+        assert "Kenanga" not in text and "RAKU-2" not in text, path
+    as_admin = Api(app, token_for(admin)).get("waitlist").get_json()["entries"][0]
+    assert as_admin["referral"]["waitlist"]["match"]["name"] == "Rumah Aman Kenanga Uji"
