@@ -87,7 +87,8 @@ def revoke_token(row: ApiToken) -> bool:
 
 def load_user_from_request(request):
     """Flask-Login request loader: only for /api/ paths, only with a live token of an active user who
-    need not change their password first."""
+    need not change their password first, or a ``PartnerPrincipal`` for a live partner token (partner
+    active, token not revoked)."""
     if not request.path.startswith("/api/"):
         return None
     token = bearer_token(request)
