@@ -45,6 +45,17 @@ def public(view):
     return view
 
 
+def partner_allowed(view):
+    """Mark a view as reachable with a partner's token (``api.auth.PartnerPrincipal``). Deny by default:
+    a partner's system reaches these views only, every other one answers as if it were not logged in."""
+    view.partner_allowed = True
+    return view
+
+
+def is_partner(user) -> bool:
+    return bool(getattr(user, "is_partner", False))
+
+
 def is_public_endpoint(endpoint: str | None) -> bool:
     if endpoint is None:  # 404 for an unknown URL: let the router answer
         return True
@@ -58,17 +69,29 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _unauthorized():
+    return {"error": {"code": "unauthorized", "message": "Login required"}}, 401
+
+
 def enforce_login():
-    """before_request hook: anonymous users go to the login page, unless the endpoint is public."""
+    """before_request hook: anonymous users go to the login page, unless the endpoint is public; a
+    partner's token reaches only the endpoints marked ``partner_allowed``."""
     if is_public_endpoint(request.endpoint):
         return None
     if not current_user.is_authenticated:
         if _wants_json():
-            return {"error": {"code": "unauthorized", "message": "Login required"}}, 401
+            return _unauthorized()
         login_url = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
         if request.headers.get("HX-Request") == "true":
             return "", 204, {"HX-Redirect": login_url}
         return redirect(login_url)
+    if is_partner(current_user) and not getattr(current_app.view_functions.get(request.endpoint),
+                                                "partner_allowed", False):
+        # A partner's token on any other endpoint: exactly as if no token had been sent (and a page
+        # is never reached: the token is read on /api/ paths only).
+        if _wants_json():
+            return _unauthorized()
+        abort(404)
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_EXEMPT:
         if _wants_json():
             return {"error": {"code": "password_change_required",

@@ -87,10 +87,11 @@ def load_demo(if_empty):
 
 
 def init_app(app: Flask) -> None:
-    from shelter.api.cli import tokens_cli
+    from shelter.api.cli import partners_cli, tokens_cli
     from shelter.scheduler.cli import scheduler_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(partners_cli)
     app.cli.add_command(scheduler_cli)

@@ -13,6 +13,8 @@ argument names a kind of record this file cannot make fails the test: add it to 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -31,7 +33,7 @@ ARGUMENT_KINDS = {
     "note_id": "note", "plan_id": "plan", "goal_id": "goal", "programme_id": "programme", "session_id": "session",
     "enrollment_id": "enrollment", "followup_id": "followup", "step_id": "step", "rule_id": "rule",
     "message_id": "message", "user_id": "user", "partner_id": "partner", "token_id": "partner_token",
-    "outgoing_id": "outgoing",
+    "outgoing_id": "outgoing", "referral_id": "referral", "offer_id": "offer",
 }
 
 
@@ -80,6 +82,29 @@ def record_ids(world, make_room, make_bed, make_resident) -> dict[str, int]:
     return ids
 
 
+def referral_ids(world, make_facility, make_room, make_bed, make_user) -> dict[str, int]:
+    """A referral of the world's, and its offer: placed in the world's own Rumah Aman, so that nobody of
+    another facility (the referral desk included) may open either."""
+    from shelter.db import utcnow
+    from shelter.referrals import acceptance, service as referrals
+    from shelter.referrals.models import Partner
+    from shelter.referrals.rules import ReferralInput
+
+    safe_house = make_facility(kind="rumah_aman")
+    make_bed(room=make_room(facility=safe_house, sex="female", age_group="adult"))
+    safe_staff = make_user(roles=("intake_staff",), facilities=[safe_house])
+    partner = Partner(name=f"Unit PPA Walk {safe_house.id}", kind="police_ppa")
+    db.session.add(partner)
+    db.session.flush()
+    referral = referrals.create(ReferralInput(partner_id=partner.id, urgency="emergency", sex="female", age=30,
+                                              consent_by="person", consent_method="verbal"), by=safe_staff)
+    offer = referrals.offer(referral, safe_house, by=safe_staff, respond_by=utcnow() + timedelta(hours=2))
+    acceptance.accept(offer, acceptance.Acceptance(person=acceptance.PersonChoice(name="Orang Walk")),
+                      by=safe_staff, visible_resident=lambda _id: None)
+    db.session.commit()
+    return {"referral": referral.id, "offer": offer.id}
+
+
 def id_rules(app) -> list:
     return sorted((rule for rule in app.url_map.iter_rules() if "<id:" in rule.rule), key=lambda r: r.rule)
 
@@ -116,8 +141,8 @@ def send(client, method: str, url: str, body: dict):
 def two_facilities(app, make_facility, make_room, make_bed, make_user, make_resident):
     own = build_world(make_facility, make_room, make_bed, make_user, make_resident)
     other = build_world(make_facility, make_room, make_bed, make_user, make_resident)
-    return own, record_ids(own, make_room, make_bed, make_resident), record_ids(other, make_room, make_bed,
-                                                                                  make_resident)
+    return own, *({**record_ids(world, make_room, make_bed, make_resident),
+                   **referral_ids(world, make_facility, make_room, make_bed, make_user)} for world in (own, other))
 
 
 def test_every_404_is_the_same_whether_the_record_is_elsewhere_or_nowhere(app, client, two_facilities):

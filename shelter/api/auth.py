@@ -1,4 +1,6 @@
-"""Bearer tokens for the JSON API. A token acts as its user, with the user's roles and scope."""
+"""Bearer tokens for the JSON API. A user's token ("shel_…") acts as its user, with the user's roles and
+scope; a partner's token ("shelp_…", ``shelter.referrals.tokens``) acts as a ``PartnerPrincipal``: no
+user, no role, no facility, and only the endpoints marked ``access.partner_allowed``."""
 
 from __future__ import annotations
 
@@ -11,8 +13,41 @@ import sqlalchemy as sa
 from shelter.api.models import ApiToken
 from shelter.db import utcnow
 from shelter.extensions import db
+from shelter.referrals import tokens as partner_tokens
 
 PREFIX = "shel_"
+LAST_USED_EVERY = timedelta(minutes=5)  # last_used_at is written at most this often per token
+
+
+class PartnerPrincipal:
+    """Who calls with a live partner token: a partner's system, never a user. Not an admin, no role, no
+    facility, so every scope rule of ``shelter.access`` says no; ``id`` is None so it can never be taken
+    for a user's id (audit, ``recorded_by_id``, ``case_manager_id``)."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_partner = True
+    is_admin = False
+    must_change_password = False
+    id = None
+    email = None
+    full_name = None
+    locale = None
+
+    def __init__(self, token):
+        self.partner_id: int = token.partner_id
+        self.token_id: int = token.id
+        self.facility_ids: frozenset[int] = frozenset()
+
+    def has_role(self, *roles) -> bool:
+        return False
+
+    def get_id(self):  # Flask-Login: never put into a session
+        return None
+
+    def __repr__(self) -> str:
+        return f"<PartnerPrincipal token {self.token_id}>"
 
 
 def hash_token(token: str) -> str:
@@ -52,12 +87,15 @@ def revoke_token(row: ApiToken) -> bool:
 
 def load_user_from_request(request):
     """Flask-Login request loader: only for /api/ paths, only with a live token of an active user who
-    need not change their password first."""
+    need not change their password first, or a ``PartnerPrincipal`` for a live partner token (partner
+    active, token not revoked)."""
     if not request.path.startswith("/api/"):
         return None
     token = bearer_token(request)
     if token is None:
         return None
+    if token.startswith(partner_tokens.PREFIX):
+        return _partner(token)
     api_token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
     )
@@ -67,11 +105,25 @@ def load_user_from_request(request):
         # The login check would answer with a redirect to the password page, which means nothing to
         # a partner system: refuse the token (401) until the user has chosen a new password.
         return None
-    now = utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
-        api_token.last_used_at = now
-        db.session.commit()
+    _mark_used(api_token)
     return api_token.user
+
+
+def _partner(token: str) -> PartnerPrincipal | None:
+    row = partner_tokens.live_token(token)
+    if row is None:
+        return None
+    principal = PartnerPrincipal(row)  # before the commit expires the row
+    _mark_used(row)
+    return principal
+
+
+def _mark_used(row) -> None:
+    """Record the use, cheaply: one UPDATE every few minutes per token, not one per request."""
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
+        row.last_used_at = now
+        db.session.commit()
 
 
 def register(login_manager) -> None:

@@ -6,6 +6,8 @@ from shelter.api.auth import issue_token, revoke_token
 from shelter.api.models import ApiToken
 from shelter.auth import service as auth
 from shelter.extensions import db
+from shelter.referrals.models import Partner
+from shelter.referrals.tokens import issue_partner_token
 
 tokens_cli = AppGroup("tokens", help="API tokens for partner systems.")
 
@@ -54,3 +56,20 @@ def revoke(token_id):
         click.echo(f"token {token_id} revoked")
     else:
         click.echo(f"token {token_id} was already revoked")
+
+
+partners_cli = AppGroup("partners", help="Referral partners: tokens for their systems.")
+
+
+@partners_cli.command("token")
+@click.argument("partner_id", type=int)
+@click.option("--name", default="", help="What the token is for, e.g. the partner system's name.")
+def partner_token(partner_id, name):
+    """Create a token for the partner PARTNER_ID's system: it posts and reads that partner's referrals
+    only. Printed once and not stored."""
+    partner = db.session.get(Partner, partner_id) if 0 < partner_id < 2**31 else None
+    if partner is None or not partner.active:
+        raise click.ClickException(f"no active partner with id {partner_id}")
+    token = issue_partner_token(partner, name)
+    db.session.commit()
+    click.echo(token)

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the JSON API, served at ``/api/v1/openapi.json``, assembled from its parts.
 
 Each part gives ``schemas()`` and ``paths()``: the core (``openapi_core``: facilities, beds, residents,
-stays, holds) and one per feature (assessments, plans, programmes). The parts build on
+stays, holds) and one per feature (assessments, plans, programmes, referrals). The parts build on
 ``openapi_parts`` alone and never import this module, so a new feature adds a part and one line in
 ``PARTS``. The request schemas here are the ones the views validate bodies against
 (``shelter.api.schema``), and the tests check every live response against the response schemas, so
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from shelter.api import openapi_assessments, openapi_core, openapi_plans, openapi_programmes
+from shelter.api import (openapi_assessments, openapi_core, openapi_plans, openapi_programmes,
+                         openapi_referrals)
 from shelter.api.openapi_core import PER_PAGE
 
 __all__ = ["PER_PAGE", "PARTS", "document"]  # PER_PAGE: the residents list's page size, for the views
 
-PARTS = (openapi_core, openapi_assessments, openapi_plans, openapi_programmes)
+PARTS = (openapi_core, openapi_assessments, openapi_plans, openapi_programmes, openapi_referrals)
 
 DESCRIPTION = (
     "Beds, residents and stays of Jakarta's social-service shelters. Send a token from "
@@ -34,7 +35,9 @@ DESCRIPTION = (
     "hidden_characters, unknown_field, …). Text may not hold control characters (multi-line fields "
     "may hold tabs and line breaks); one-line text (names, codes) is NFKC-normalised and may not "
     "hold hidden characters (bidi controls, zero-width spaces). Messages are in English; codes are "
-    "stable."
+    "stable. Referral partners' systems use a partner token from `flask partners token PARTNER_ID` "
+    "(`shelp_…`): it reaches only the operations that list the partner security scheme, and there "
+    "only its own partner's referrals; any other operation answers 401 as without a token."
 )
 
 
@@ -63,6 +66,8 @@ def document() -> dict:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "shelter_session"},
+                "partner": {"type": "http", "scheme": "bearer",
+                            "description": "A referral partner's token (shelp_…): its own referrals only."},
             },
         },
     }

@@ -18,6 +18,10 @@ def record(action: str, *, actor=None, target=None, facility_id: int | None = No
     """Add an audit event to the current transaction (committed with the action it describes)."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
+    if getattr(actor, "is_partner", False):
+        # A partner's system (api.auth.PartnerPrincipal) is no user: never an actor_id, only its token's id.
+        actor_email = f"partner-token:{actor.token_id}"
+        actor = None
     target_type = target_id = None
     if target is not None:
         target_type = target.__tablename__

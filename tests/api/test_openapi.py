@@ -29,7 +29,7 @@ def document_operations() -> set[tuple[str, str]]:
 def test_document_lists_exactly_the_app_routes(app):
     assert document()["servers"] == [{"url": PREFIX}]
     assert document_operations() == app_operations(app)
-    assert len(document_operations()) == 35
+    assert len(document_operations()) == 45
 
 
 def test_path_parameters_match_the_templates():
@@ -113,9 +113,25 @@ def test_parts_build_on_openapi_parts_alone():
                 for alias in node.names}
 
     parts = [path.stem for path in folder.glob("openapi_*.py") if path.stem != "openapi_parts"]
-    assert set(parts) == {"openapi_core", "openapi_assessments", "openapi_plans", "openapi_programmes"}
+    assert set(parts) == {"openapi_core", "openapi_assessments", "openapi_plans", "openapi_programmes",
+                          "openapi_referrals"}
     for name in parts:
         assert api_imports(name) == {"shelter.api.openapi_parts"}, name
     assert api_imports("openapi_parts") == set()
     assert api_imports("openapi") == api_imports("openapi", top_only=True) == {
         *(f"shelter.api.{name}" for name in parts), "shelter.api.openapi_core"}
+
+
+def test_the_partner_scheme_lists_exactly_the_views_a_partner_token_reaches(app):
+    """The document says which operations a partner's token may call; the code lets it call those only
+    (``access.partner_allowed``): the two cannot drift apart."""
+    documented = {(path, method) for path, item in document()["paths"].items() for method, operation in item.items()
+                  if any("partner" in scheme for scheme in operation.get("security", []))}
+    allowed = set()
+    for rule in app.url_map.iter_rules():
+        if getattr(app.view_functions[rule.endpoint], "partner_allowed", False):
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>:]+)>", r"{\1}", rule.rule[len(PREFIX):])
+            allowed |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == allowed == {("/referrals", "get"), ("/referrals", "post"), ("/referrals/{referral_id}", "get"),
+                                     ("/referrals/{referral_id}/withdraw", "post")}
+    assert "partner" in document()["components"]["securitySchemes"]
