@@ -7,7 +7,7 @@ from shelter.api.models import ApiToken
 from shelter.auth import service as auth
 from shelter.extensions import db
 from shelter.referrals.models import Partner
-from shelter.referrals.tokens import issue_partner_token
+from shelter.referrals.tokens import TokenInvalid, issue_partner_token
 
 tokens_cli = AppGroup("tokens", help="API tokens for partner systems.")
 
@@ -21,7 +21,7 @@ def _active_user(email):
 
 @tokens_cli.command("create")
 @click.argument("email")
-@click.option("--name", default="", help="What the token is for, e.g. the partner system's name.")
+@click.option("--name", default="sistem mitra", help="What the token is for, e.g. the partner system's name.")
 def create_token(email, name):
     """Create an API token acting as the user EMAIL; it is printed once and not stored."""
     user = _active_user(email)
@@ -63,13 +63,16 @@ partners_cli = AppGroup("partners", help="Referral partners: tokens for their sy
 
 @partners_cli.command("token")
 @click.argument("partner_id", type=int)
-@click.option("--name", default="", help="What the token is for, e.g. the partner system's name.")
+@click.option("--name", default="sistem mitra", help="What the token is for, e.g. the partner system's name.")
 def partner_token(partner_id, name):
     """Create a token for the partner PARTNER_ID's system: it posts and reads that partner's referrals
     only. Printed once and not stored."""
     partner = db.session.get(Partner, partner_id) if 0 < partner_id < 2**31 else None
     if partner is None or not partner.active:
         raise click.ClickException(f"no active partner with id {partner_id}")
-    token = issue_partner_token(partner, name)
+    try:
+        token = issue_partner_token(partner, name)
+    except TokenInvalid:
+        raise click.ClickException("the name must be 1 to 80 printable characters") from None
     db.session.commit()
     click.echo(token)

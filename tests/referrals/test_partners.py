@@ -224,7 +224,7 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(client, login_as, admin
 
 
 def test_revoking_a_token_asks_first(client, login_as, admin, make_partner):
-    from shelter.referrals import partner_tokens
+    from shelter.referrals import tokens as partner_tokens
 
     partner = make_partner()
     token = partner_tokens.issue_partner_token(partner, name="Uji", by=admin)
@@ -244,7 +244,7 @@ def test_revoking_a_token_asks_first(client, login_as, admin, make_partner):
 
 
 def test_an_inactive_partner_gets_no_token(app, admin, make_partner):
-    from shelter.referrals import partner_tokens
+    from shelter.referrals import tokens as partner_tokens
 
     partner = make_partner(active=False)
     with pytest.raises(partner_tokens.PartnerInactive):

@@ -17,7 +17,7 @@ from flask_login import current_user
 from shelter.access import admin_required
 from shelter.extensions import db
 from shelter.fragments import error_status, flash_oob, wants_fragment
-from shelter.referrals import partner_labels, partner_tokens, partners, queries_partners
+from shelter.referrals import partner_labels, partners, queries_partners, tokens as partner_tokens
 from shelter.referrals.forms_partners import (ConfirmForm, PartnerFilterForm, PartnerForm, TokenForm,
                                               show_problems)
 from shelter.referrals.models import Partner
