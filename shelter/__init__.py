@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.assessments.views import bp as assessments_bp
     from shelter.plans.views import bp as plans_bp
     from shelter.programmes.views import bp as programmes_bp
+    from shelter.referrals.views import bp as referrals_bp
     from shelter.worklists.views import bp as worklists_bp
     # Feature modules that add routes to a blueprint of another module, before it is registered.
     from shelter.api import assessments as _api_assessments, plans as _api_plans  # noqa: F401
@@ -157,7 +158,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
                stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,
-               programmes_bp, worklists_bp):
+               programmes_bp, referrals_bp, worklists_bp):
         app.register_blueprint(bp)
 
 
