@@ -18,7 +18,7 @@ from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormFiel
 from wtforms.validators import Optional
 
 from shelter import text
-from shelter.formfields import CheckboxListField, choices
+from shelter.formfields import CheckboxListField, choices, options
 from shelter.referrals import labels
 from shelter.referrals.models import AGE_BANDS
 from shelter.referrals.rules import CLOSING_OUTCOMES, MAX_CHILDREN, ChildInput, ReferralInput
@@ -144,7 +144,7 @@ class ReferralForm(FlaskForm):
 
     def __init__(self, *args, partners=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.partner_id.choices = [("", _l("Choose…"))] + [(str(p.id), p.name) for p in partners]
+        self.partner_id.choices = options([("", _l("Choose…"))] + [(str(p.id), p.name) for p in partners])
         self.children_errors: list = []
 
     def problem_target(self, name: str):
@@ -257,14 +257,15 @@ class WaitlistForm(FlaskForm):
 class AcceptForm(FlaskForm):
     """Who the held beds are for: the person (new, by name, or an existing resident) and each child."""
 
-    person = RadioField(_l("The person"), choices=[("new", _l("Register as a new resident"))], validate_choice=False,
-                        default="new")
+    person = RadioField(_l("The person"), choices=options([("new", _l("Register as a new resident"))]),
+                        validate_choice=False, default="new")
     name = StringField(_l("Full name"), filters=[text.strip])
     children = FieldList(StringField(_l("Child's full name"), filters=[text.strip]), min_entries=0,
                          max_entries=MAX_CHILDREN)
 
     def set_matches(self, matches) -> None:
-        self.person.choices = [("new", _l("Register as a new resident"))] + [(str(r.id), r.full_name) for r in matches]
+        self.person.choices = options([("new", _l("Register as a new resident"))]
+                                      + [(str(r.id), r.full_name) for r in matches])
 
     def problem_target(self, name: str):
         if name.startswith("child_"):

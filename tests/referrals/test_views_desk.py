@@ -75,12 +75,12 @@ def test_the_list_shows_needs_not_names_and_filters_by_tab(client, login_as, cas
     db.session.commit()
     login_as(case_manager)
     html = client.get("/referrals/").get_data(as_text=True)
-    assert f"R-{anonymous.id}" in html and f"R-{named.id}" in html and f"R-{closed.id}" not in html
+    assert f'id="referral-{anonymous.id}"' in html and f'id="referral-{named.id}"' in html and f'id="referral-{closed.id}"' not in html
     assert "Rina Rekaan Bernama" in html and "laki-laki, 4 th" in html
     closed_tab = client.get("/referrals/?view=closed").get_data(as_text=True)
-    assert f"R-{closed.id}" in closed_tab and f"R-{anonymous.id}" not in closed_tab
+    assert f'id="referral-{closed.id}"' in closed_tab and f'id="referral-{anonymous.id}"' not in closed_tab
     urgent = client.get("/referrals/?urgency=days", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert f"R-{anonymous.id}" in urgent and f"R-{named.id}" not in urgent and "<html" not in urgent
+    assert f'id="referral-{anonymous.id}"' in urgent and f'id="referral-{named.id}"' not in urgent and "<html" not in urgent
     other = make_partner()
     assert "Tidak ada rujukan yang sesuai" in client.get(f"/referrals/?partner={other.id}").get_data(as_text=True)
 
@@ -120,5 +120,5 @@ def test_a_panti_case_manager_gets_404_on_a_referral_placed_in_a_rumah_aman(
         response = client.get(url)
         assert response.status_code == 404 and response.get_data() == missing.get_data(), url
     listed = client.get("/referrals/?view=all").get_data(as_text=True)
-    assert f"R-{referral.id}" not in listed and "Melati" not in listed
+    assert f'id="referral-{referral.id}"' not in listed and "Melati" not in listed
     assert client.post(f"/referrals/{referral.id}/close", data={"outcome": "unreachable"}).status_code == 404
