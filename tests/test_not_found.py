@@ -13,6 +13,8 @@ argument names a kind of record this file cannot make fails the test: add it to 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -30,7 +32,7 @@ ARGUMENT_KINDS = {
     "hold_id": "hold", "contact_id": "contact", "person_id": "person", "assessment_id": "assessment",
     "note_id": "note", "plan_id": "plan", "goal_id": "goal", "programme_id": "programme", "session_id": "session",
     "enrollment_id": "enrollment", "followup_id": "followup", "step_id": "step", "rule_id": "rule",
-    "message_id": "message", "user_id": "user",
+    "message_id": "message", "user_id": "user", "referral_id": "referral", "offer_id": "offer",
 }
 
 
@@ -102,12 +104,36 @@ def send(client, method: str, url: str, body: dict):
     return client.open(url, method=method, data={})
 
 
+def referral_ids(world, make_facility, make_room, make_bed) -> dict[str, int]:
+    """A police referral placed in a Rumah Aman by this world's staff, and its offer: the referral desk of
+    another facility may not open either (the safe house's episode), so they are this world's records."""
+    from shelter.db import utcnow
+    from shelter.referrals import acceptance, service as referrals
+    from shelter.referrals.models import Partner
+    from shelter.referrals.rules import ReferralInput
+
+    safe_house = make_facility(name=f"Rumah Aman Walk {world.facility.id}", kind="rumah_aman")
+    make_bed(room=make_room(facility=safe_house))
+    partner = Partner(name=f"Unit PPA Walk {world.facility.id}", kind="police_ppa")
+    db.session.add(partner)
+    db.session.flush()
+    referral = referrals.create(ReferralInput(partner_id=partner.id, urgency="emergency", sex="female", age=30,
+                                              consent_by="person", consent_method="verbal"), by=world.insider)
+    offer = referrals.offer(referral, safe_house, by=world.insider, respond_by=utcnow() + timedelta(hours=2))
+    acceptance.accept(offer, acceptance.Acceptance(person=acceptance.PersonChoice(name="Rujukan Walk")),
+                      by=world.insider, visible_resident=lambda _id: None)
+    db.session.commit()
+    return {"referral": referral.id, "offer": offer.id}
+
+
 @pytest.fixture
 def two_facilities(app, make_facility, make_room, make_bed, make_user, make_resident):
     own = build_world(make_facility, make_room, make_bed, make_user, make_resident)
     other = build_world(make_facility, make_room, make_bed, make_user, make_resident)
-    return own, record_ids(own, make_room, make_bed, make_resident), record_ids(other, make_room, make_bed,
-                                                                                  make_resident)
+    own_ids, other_ids = (record_ids(world, make_room, make_bed, make_resident) for world in (own, other))
+    own_ids.update(referral_ids(own, make_facility, make_room, make_bed))
+    other_ids.update(referral_ids(other, make_facility, make_room, make_bed))
+    return own, own_ids, other_ids
 
 
 def test_every_404_is_the_same_whether_the_record_is_elsewhere_or_nowhere(app, client, two_facilities):
