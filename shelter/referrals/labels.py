@@ -37,7 +37,7 @@ OFFER_STATUSES = {
     OfferStatus.ACCEPTED.value: _l("Accepted"),
     OfferStatus.DECLINED.value: _l("Declined"),
     OfferStatus.EXPIRED.value: _l("Expired"),
-    OfferStatus.WITHDRAWN.value: _l("Withdrawn"),
+    OfferStatus.WITHDRAWN.value: _l("Withdrawn by the case manager"),
     OfferStatus.SUPERSEDED.value: _l("Placed elsewhere first"),
 }
 DECLINE_REASONS = {
@@ -86,7 +86,7 @@ EVENT_KINDS = {
     "escalated": _l("Answer overdue: escalated"),
     "superseded": _l("Offer ended: placed elsewhere"),
     "accepted": _l("Accepted"),
-    "admitted": _l("Admitted"),
+    "admitted": _l("Admitted into the held beds"),
     "waitlisted": _l("Put on the waitlist"),
     "left_waitlist": _l("Taken off the waitlist"),
     "reordered": _l("Waitlist order changed"),
