@@ -53,6 +53,13 @@ def forbidden_texts() -> dict[str, str]:
         found[c.name] = f"family contact {c.id}"
         if c.address:
             found[c.address] = f"address of family contact {c.id}"
+    from shelter.referrals.models import Referral
+
+    for r in db.session.scalars(sa.select(Referral)):
+        for name in filter(None, (r.person_name, r.officer_name, r.person_nik, r.partner_reference)):
+            found[name] = f"referral {r.id}"
+            for part in _name_parts(name):
+                found[part] = f"part of a name in referral {r.id}"
     for f in db.session.scalars(sa.select(Facility)):
         if f.address:
             found[f.address] = f"address of facility {f.code}"
@@ -217,6 +224,8 @@ def test_no_sms_sent_by_any_flow_on_the_demo_data_carries_private_data(app, demo
         # A Rumah Aman filling past a capacity rule (once capacity alerts exist).
         if _fill_safe_house_past_a_rule(demo):
             purposes.add("capacity.alert")
+    # A referral that waits and is matched to a free bed; an offer to a Rumah Aman left unanswered.
+    purposes |= _referral_flows(demo)
 
     messages = list(db.session.scalars(sa.select(OutboundMessage).order_by(OutboundMessage.id)))
     sent_purposes = {m.purpose for m in messages}
@@ -232,6 +241,39 @@ def test_no_sms_sent_by_any_flow_on_the_demo_data_carries_private_data(app, demo
                  f"NIK {stay.resident.nik}"):
         assert leaks(body, forbidden), body
     assert not leaks("3 kunjungan lanjutan jatuh tempo hari ini — buka Shelter", forbidden)
+
+
+def _referral_flows(demo) -> set[str]:
+    """A named referral waitlisted while a bed fits (the case manager's daily SMS), and another offered to
+    RA-MERPATI and left past its deadline (the escalation to its manager and the case manager)."""
+    from shelter.db import utcnow
+    from shelter.referrals import service as referrals, waitlist
+    from shelter.referrals.escalation import review_offers
+    from shelter.referrals.models import Partner
+    from shelter.referrals.rules import ReferralInput
+
+    manager = demo[Role.CASE_MANAGER]
+    manager.phone = manager.phone or "+6281255509001"
+    partner = Partner(name="Unit PPA Rekaan SMS", kind="police_ppa")
+    db.session.add(partner)
+    db.session.flush()
+
+    def referral(name):
+        return referrals.create(ReferralInput(
+            partner_id=partner.id, urgency="emergency", sex="female", age=30, consent_by="person",
+            consent_method="verbal", person_name=name, person_nik="3171000000088888", officer_name="Bripka Lastri Rekaan",
+            partner_reference="LP/77/XII/Kenanga"), by=manager)
+
+    waiting = referral("Kenanga Puspitasari Rekaan")
+    waitlist.add(waiting, by=manager)
+    house = _facility("RA-MERPATI")
+    referrals.offer(referral("Melati Anggraini Rekaan"), house, by=manager, respond_by=utcnow() + timedelta(hours=1))
+    db.session.commit()
+    with time_machine.travel(utcnow() + timedelta(hours=2), tick=False):
+        review_offers()
+        db.session.commit()
+    assert waiting.matched_facility_id is not None, "the demo has a free bed for a woman alone"
+    return {"waitlist.match", "referral.overdue"}
 
 
 def _fill_safe_house_past_a_rule(demo) -> bool:

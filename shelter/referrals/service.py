@@ -18,6 +18,7 @@ import math
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from shelter.audit import service as audit
 from shelter.db import utcnow
@@ -55,7 +56,9 @@ def event(referral: Referral, kind: str, *, by=None, offer: Offer | None = None,
 
 def lock(referral: Referral) -> Referral:
     """The referral's row, locked for this transaction and read afresh."""
-    locked = db.session.scalar(sa.select(Referral).where(Referral.id == referral.id).with_for_update()
+    # No eager joins: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    locked = db.session.scalar(sa.select(Referral).where(Referral.id == referral.id)
+                               .options(lazyload(Referral.partner)).with_for_update()
                                .execution_options(populate_existing=True))
     if locked is None:
         raise ReferralClosed()
