@@ -66,4 +66,5 @@ def test_a_match_names_the_panti_and_keeps_a_rumah_aman_protected(client, login_
     assert "Cocok dengan tempat tidur kosong di fasilitas terlindung" in html
     assert "Rumah Aman Rahasia Rekaan" not in html
     assert f'/referrals/{in_safe.id}/placement' in html
-    assert re.search(r'id="menu-referrals-count"[^>]*>2<', html)
+    counts = client.get("/referrals/menu-counts", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert re.search(r'id="menu-referrals-count" hx-swap-oob="true"><span[^>]*>2<', counts)

@@ -8,7 +8,7 @@ looks like one that does not exist. The routes live in the modules of their stor
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template
+from flask import Blueprint, abort, flash, make_response, redirect, render_template
 from flask_login import current_user
 
 from shelter import access
@@ -22,7 +22,7 @@ bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 @bp.record_once
 def _template_globals(state) -> None:
     state.app.jinja_env.globals.update(labels.TEMPLATE_GLOBALS)
-    state.app.jinja_env.globals["referral_menu_counts"] = menu_counts
+    state.app.jinja_env.globals["referral_menu_links"] = menu_links
 
 
 def acting_user():
@@ -93,15 +93,11 @@ def decides_offers_somewhere(user) -> bool:
     return any(access.decides_offers_in(user, facility_id) for facility_id in user.facility_ids)
 
 
-def menu_counts():
-    """For the top bar: (show "Rujukan", its count, show "Tawaran masuk", its count). Computed once a
-    request, and only for the users who see the links: at most two COUNT statements."""
-    if "referral_menu" not in g:
-        user = current_user
-        if not user.is_authenticated:
-            g.referral_menu = (False, 0, False, 0)
-        else:
-            desk, decides = access.manages_referrals(user), decides_offers_somewhere(user)
-            counts = queries.menu_counts(user) if desk or decides else None
-            g.referral_menu = (desk, counts.referrals if counts else 0, decides, counts.offers if counts else 0)
-    return g.referral_menu
+def menu_links() -> tuple[bool, bool]:
+    """For the top bar: (show "Rujukan", show "Tawaran masuk"). No statement: roles and facilities are
+    loaded with the user. The counts beside them load after the page (``listing.menu_counts``), so no
+    page pays for them."""
+    user = current_user
+    if not user.is_authenticated:
+        return False, False
+    return access.manages_referrals(user), decides_offers_somewhere(user)

@@ -10,7 +10,7 @@ the filter, and on the waitlist tab the positions and the matched facilities, on
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
+from flask import render_template, request
 from flask_login import current_user
 
 from shelter import access
@@ -18,7 +18,7 @@ from shelter.extensions import db
 from shelter.facilities.models import Facility
 from shelter.referrals import forms, labels, queries, waitlist
 from shelter.referrals.models import Partner
-from shelter.referrals.views.common import bp, render, require_desk
+from shelter.referrals.views.common import bp, menu_links, render, require_desk
 
 TABS = ("open", "waitlist", "placed", "closed", "all")
 
@@ -71,3 +71,12 @@ def index():
     require_desk()
     filters = queries.ReferralFilters.from_args(request.args)
     return render("referrals/index.html", "referrals/_list.html", **list_context(filters))
+
+
+@bp.get("/menu-counts")
+def menu_counts():
+    """The counts beside "Rujukan" and "Tawaran masuk", swapped into the top bar out of band after the
+    page has loaded: at most two COUNT statements, and none on the pages themselves."""
+    desk, decides = menu_links()
+    counts = queries.menu_counts(current_user) if desk or decides else None
+    return render_template("referrals/_menu_counts.html", desk=desk, decides=decides, counts=counts)
