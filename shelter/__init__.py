@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.assessments.views import bp as assessments_bp
     from shelter.plans.views import bp as plans_bp
     from shelter.programmes.views import bp as programmes_bp
+    from shelter.referrals.views import bp as referrals_bp
     from shelter.referrals.views.outgoing import bp as outgoing_bp
     from shelter.referrals.views.partners import bp as partners_bp
     from shelter.worklists.views import bp as worklists_bp
@@ -160,7 +161,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
                stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,
-               programmes_bp, partners_bp, outgoing_bp, worklists_bp):
+               programmes_bp, referrals_bp, partners_bp, outgoing_bp, worklists_bp):
         app.register_blueprint(bp)
 
 
