@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from shelter.referrals.models import (AGE_BANDS, ConsentBy, ConsentMethod, DeclineReason, OfferStatus, PartnerKind,
+from shelter.referrals.models import (AGE_BANDS, ConsentBy, ConsentMethod, DeclineReason, OfferStatus,
                                       ReferralOutcome, ReferralStatus, Urgency)
+from shelter.referrals.partner_labels import PARTNER_KINDS  # one table for the desk and the admin pages
 
 URGENCIES = {
     Urgency.EMERGENCY.value: _l("Emergency: tonight"),
@@ -58,18 +59,6 @@ CONSENT_METHODS = {
     ConsentMethod.VERBAL.value: _l("Verbal, in person"),
     ConsentMethod.PHONE.value: _l("By phone"),
 }
-PARTNER_KINDS = {
-    PartnerKind.POLICE_PPA.value: _l("Police PPA unit"),
-    PartnerKind.UPTD_PPA.value: _l("UPTD PPA"),
-    PartnerKind.PUSPA.value: _l("Puspa"),
-    PartnerKind.HOSPITAL.value: _l("Hospital (PPT)"),
-    PartnerKind.OUTREACH.value: _l("Outreach team"),
-    PartnerKind.PANTI.value: _l("Another panti"),
-    PartnerKind.LEGAL_AID.value: _l("Legal aid (LBH)"),
-    PartnerKind.DINAS_SOSIAL.value: _l("Dinas Sosial"),
-    PartnerKind.PSYCHOLOGIST.value: _l("Psychologist"),
-    PartnerKind.OTHER.value: _l("Other organisation"),
-}
 AGE_BAND_LABELS = {
     "0-5": _l("0–5 years"), "6-12": _l("6–12 years"), "13-17": _l("13–17 years"),
     "18-59": _l("18–59 years"), "60+": _l("60 years or older"),
@@ -85,7 +74,7 @@ EVENT_KINDS = {
     "expired": _l("Offer expired"),
     "escalated": _l("Answer overdue: escalated"),
     "superseded": _l("Offer ended: placed elsewhere"),
-    "accepted": _l("Accepted"),
+    "accepted": _l("Accepted by the facility"),
     "admitted": _l("Admitted into the held beds"),
     "waitlisted": _l("Put on the waitlist"),
     "left_waitlist": _l("Taken off the waitlist"),
