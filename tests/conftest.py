@@ -329,6 +329,15 @@ def audit_events(action: str | None = None):
     return list(db.session.scalars(query))
 
 
+CSRF_TOKEN = re.compile(r'("X-CSRFToken": "|name="csrf_token" value=")[^"]*(")')
+
+
+def page_of(response) -> str:
+    """A page without its CSRF token (signed with a timestamp, so it changes from one second to the next),
+    to compare two pages, e.g. a 404 for a record elsewhere with one for a missing record."""
+    return CSRF_TOKEN.sub(r"\1…\2", response.get_data(as_text=True))
+
+
 def login(client, user_or_email, password=PASSWORD, *, follow=False):
     email = getattr(user_or_email, "email", user_or_email)
     return client.post("/login", data={"email": email, "password": password}, follow_redirects=follow)

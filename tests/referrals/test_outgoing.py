@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from shelter.extensions import db
 from tests.conftest import audit_events, counting_statements
-from tests.referrals.test_partners import page_of
+from tests.conftest import page_of
 
 
 @dataclass

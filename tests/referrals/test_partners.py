@@ -10,17 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from shelter.extensions import db
-from tests.conftest import audit_events
+from tests.conftest import audit_events, page_of
 
 TOKEN = re.compile(r"shelp_[A-Za-z0-9_\-]{20,}")
-CSRF_TOKEN = re.compile(r'("X-CSRFToken": "|name="csrf_token" value=")[^"]*(")')
-
-
-def page_of(response) -> str:
-    """A page without its CSRF token (signed with a timestamp), to compare two 404 pages."""
-    return CSRF_TOKEN.sub(r"\1…\2", response.get_data(as_text=True))
-
-
 def partner_input(**overrides):
     from shelter.referrals.partners import PartnerInput
 
