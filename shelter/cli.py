@@ -88,9 +88,11 @@ def load_demo(if_empty):
 
 def init_app(app: Flask) -> None:
     from shelter.api.cli import tokens_cli
+    from shelter.keys import keys_cli
     from shelter.scheduler.cli import scheduler_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(keys_cli)
