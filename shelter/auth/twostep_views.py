@@ -63,10 +63,10 @@ def login_code():
             error = _refused_message()
         else:
             token = twostep.trust_browser(user) if form.remember.data else None
+            response = complete_login(user, next_url)  # a fresh session: flash after it
             if recovery:
                 flash(_("You used a recovery code; %(count)d are left. Each works only once.",
                         count=twostep.recovery_codes_left(user)), "info")
-            response = complete_login(user, next_url)
             if token:
                 twostep.remember(response, request.cookies.get(twostep.TRUST_COOKIE), token)
             return response
