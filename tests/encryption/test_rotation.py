@@ -4,6 +4,7 @@ during and after the rotation."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import date, datetime, timezone
 
@@ -43,9 +44,16 @@ def old_rows(app, make_facility):
     return ring.current.id
 
 
-def app_with_keys(database_url, *keys):
+@contextlib.contextmanager
+def keys_in_use(database_url, *keys):
+    """The app as it runs with FIELD_ENCRYPTION_KEYS=keys (its own engine, closed afterwards)."""
     app = create_app(Config.for_tests(database_url, field_encryption_keys=tuple(keys)))
-    return app
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_rotation_interrupted_half_way_and_run_again(app, database_url, old_rows):
@@ -55,9 +63,8 @@ def test_rotation_interrupted_half_way_and_run_again(app, database_url, old_rows
 
     old_key = app.config["SHELTER"].field_encryption_keys[0]
     new_key = generate_key()
-    rotating = app_with_keys(database_url, new_key, old_key)
     started = time.monotonic()
-    with rotating.app_context():
+    with keys_in_use(database_url, new_key, old_key):
         assert rotation.pending() == ROWS + ROWS // 10 + 1  # and the facility's address
 
         class Stop(Exception):
@@ -85,22 +92,19 @@ def test_rotation_interrupted_half_way_and_run_again(app, database_url, old_rows
         assert rotation.rotate(batch_size=1000) == left
         assert rotation.pending() == 0
         assert set(rotation.key_usage()) == {keyring().current.id}
-        db.session.remove()
     elapsed = time.monotonic() - started
     assert elapsed < 30, f"rotating {ROWS} rows took {elapsed:.1f}s"
 
     # the old key can now be removed: every row reads under the new key alone, duplicates still found
-    with app_with_keys(database_url, new_key).app_context():
+    with keys_in_use(database_url, new_key):
         niks = db.session.scalars(sa.select(Resident.nik)).all()
         assert sorted(niks) == sorted(nik_of(n) for n in range(ROWS))
         probe = residents.ResidentInput(full_name="Orang Lain Sama Sekali", sex="female", nik=nik_of(4242))
         assert [r.nik for r in residents.likely_duplicates(probe)] == [nik_of(4242)]
-        db.session.remove()
     # and the old key alone no longer reads them
-    with app_with_keys(database_url, old_key).app_context():
+    with keys_in_use(database_url, old_key):
         with pytest.raises(UndecryptableValue):
             db.session.scalars(sa.select(Resident.nik).limit(1)).all()
-        db.session.remove()
 
 
 def test_the_rotation_re_encrypts_the_append_only_note_history_and_keeps_it_append_only(
@@ -120,13 +124,12 @@ def test_the_rotation_re_encrypts_the_append_only_note_history_and_keeps_it_appe
                           by=admin, stay=stay)
     db.session.commit()
     old_key = app.config["SHELTER"].field_encryption_keys[0]
-    with app_with_keys(database_url, generate_key(), old_key).app_context():
+    with keys_in_use(database_url, generate_key(), old_key):
         assert rotation.rotate() >= 3  # the facility's address, the note and its earlier text
         assert db.session.scalars(sa.select(CaseNoteRevision.body)).all() == ["lama"]
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
             db.session.execute(sa.text("UPDATE case_note_revisions SET body = 'x'"))
         db.session.rollback()
-        db.session.remove()
 
 
 def test_the_command_shows_progress_and_says_when_the_old_key_can_go(app, database_url, make_resident):
@@ -134,9 +137,8 @@ def test_the_command_shows_progress_and_says_when_the_old_key_can_go(app, databa
 
     make_resident(nik="3174000000000001")
     old_key = app.config["SHELTER"].field_encryption_keys[0]
-    rotating = app_with_keys(database_url, generate_key(), old_key)
-    runner = rotating.test_cli_runner()
-    with rotating.app_context():  # the commands run in the rotating app, not the test's
+    with keys_in_use(database_url, generate_key(), old_key) as rotating:  # the commands run in it
+        runner = rotating.test_cli_runner()
         result = runner.invoke(keys_cli, ["rotate", "--batch-size", "1"])
         assert result.exit_code == 0, result.output
         assert "Re-encrypting" in result.output and "can now be removed" in result.output
@@ -145,4 +147,3 @@ def test_the_command_shows_progress_and_says_when_the_old_key_can_go(app, databa
         assert "can be removed" in result.output
         result = runner.invoke(keys_cli, ["rotate"])
         assert "already under the newest key" in result.output
-        db.session.remove()
