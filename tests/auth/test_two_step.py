@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from shelter.extensions import db
-from tests.conftest import PASSWORD, TOTP_SECRET, audit_events, login
+from tests.conftest import TOTP_SECRET, audit_events, login
 
 STEP = 30
 
@@ -66,6 +66,7 @@ def code_step(client, code, remember=False):
 
 def test_a_safe_house_caseworker_without_enrolment_is_sent_to_enrolment_before_any_page(client, safe_caseworker):
     response = password_step(client, safe_caseworker)
+    assert not response.headers["Location"].endswith("/login/code")  # nothing to ask yet: not enrolled
     for path in ("/", "/residents/", "/board/"):
         answer = client.get(path)
         assert answer.status_code == 302 and answer.headers["Location"].endswith("/account/two-step"), path
