@@ -130,7 +130,7 @@ class Server:
                      "--threads", str(args.threads), "--bind", f"{HOST}:{self.port}", "--keep-alive", "75",
                      "--timeout", "60", "--log-level", "warning", "--chdir", str(REPO), "wsgi:app"]
         self.env = dict(os.environ, SHELTER_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
-                        DATABASE_URL=url)
+                        DATABASE_URL=url, FIELD_ENCRYPTION_KEYS=datagen.FIELD_KEY)
         self.process: subprocess.Popen | None = None
 
     def start(self, wait: float = 60.0) -> None:
@@ -181,8 +181,9 @@ def cookie_from(headers, name: str = "shelter_session") -> str | None:
     return None
 
 
-def browser_login(port: int, email: str, password: str) -> str:
-    """Log in through the /login form (CSRF token from the page's hidden input); return the Cookie header."""
+def browser_login(port: int, email: str, password: str, trusted: str | None = None) -> str:
+    """Log in through the /login form (CSRF token from the page's hidden input); return the Cookie header.
+    ``trusted``: the remembered-browser token of a user who needs two-step sign-in (the bench admin)."""
     from sqlcount import csrf_token
 
     status, headers, body = http_request(port, "GET", "/login")
@@ -192,7 +193,8 @@ def browser_login(port: int, email: str, password: str) -> str:
     form = urllib.parse.urlencode({"email": email, "password": password,
                                    "csrf_token": csrf_token(body.decode())})
     status, headers, _ = http_request(port, "POST", "/login", body=form, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": cookie + (f"; shelter_trusted={trusted}" if trusted else "")})
     cookie = cookie_from(headers)
     if status != 302 or cookie is None:
         raise SystemExit(f"login as {email} failed: HTTP {status}")
@@ -208,7 +210,8 @@ def measure(dataset, args) -> tuple[dict, dict, dict]:
     server.start()
     client = None
     try:
-        auth = {role: {"Cookie": browser_login(server.port, dataset.users[role], dataset.password)}
+        auth = {role: {"Cookie": browser_login(server.port, dataset.users[role], dataset.password,
+                                               dataset.users.get("trusted_browser") if role == "admin" else None)}
                 for role in ("admin", "case_manager", "intake_staff")}
         auth.update({"token": {"Authorization": f"Bearer {dataset.api_token}"}, None: {}})
         plan = []

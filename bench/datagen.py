@@ -45,6 +45,8 @@ import sqlalchemy as sa
 BENCH_DIR = Path(__file__).resolve().parent
 OUT_DIR = BENCH_DIR / "out"
 PASSWORD = "bench-password-not-a-secret"
+# FIELD_ENCRYPTION_KEYS of the throwaway bench databases (not a secret either); the server gets it too.
+FIELD_KEY = "c2hlbHRlci1iZW5jaC1maWVsZC1rZXktMzJieXRlcyE="
 SPAN_DAYS = 3650
 KOTA = ["jakarta_pusat", "jakarta_utara", "jakarta_barat", "jakarta_selatan", "jakarta_timur", "kepulauan_seribu"]
 PANTI_ROOMS = [("female", "adult"), ("female", "child"), ("male", "child"), ("male", "adult"),
@@ -192,7 +194,8 @@ def recreate_database(url: str) -> None:
 def app_config(url: str, secret_key: str):
     from shelter.config import Config
 
-    return Config.from_env({"SHELTER_ENV": "production", "SECRET_KEY": secret_key, "DATABASE_URL": url})
+    return Config.from_env({"SHELTER_ENV": "production", "SECRET_KEY": secret_key, "DATABASE_URL": url,
+                            "FIELD_ENCRYPTION_KEYS": FIELD_KEY})
 
 
 def meta_path(url: str) -> Path:
@@ -296,6 +299,9 @@ def generate(url: str, size: Size, *, seed: int = 1, log=print) -> Dataset:
         rnd = random.Random(seed)
         facilities, rooms, beds = _layout(size, rnd)
         info = _load(db, dialect, size, facilities, rooms, beds, rnd, lap, t)
+        t = time.perf_counter()
+        _encrypt_niks(db)
+        t = lap("NIK encryption", t)
         info_users, token = _users_and_token(db)
         t = time.perf_counter()
         _holds(db, dialect, size, beds, info_users, info)
@@ -471,6 +477,23 @@ def _load(db, d: Dialect, size: Size, facilities, rooms, beds, rnd, lap, t) -> d
     return {"now_s": now_s, "t0_s": t0_s, "end_s": end_s, "H": H, "R": R, "O": O}
 
 
+def _encrypt_niks(db) -> None:
+    """The bulk load writes NIKs as text; the app stores them encrypted with a keyed hash beside them."""
+    from shelter.encryption import keyring
+
+    ring = keyring()
+    last = 0
+    while True:
+        rows = db.session.execute(sa.text("SELECT id, nik FROM residents WHERE nik IS NOT NULL AND id > :last "
+                                          "ORDER BY id LIMIT 5000"), {"last": last}).all()
+        if not rows:
+            break
+        db.session.execute(sa.text("UPDATE residents SET nik = :nik, nik_hash = :hash WHERE id = :id"), [
+            {"id": rid, "nik": ring.encrypt(nik, "residents.nik"), "hash": ring.nik_hash(nik)} for rid, nik in rows])
+        db.session.commit()
+        last = rows[-1][0]
+
+
 def _users_and_token(db):
     from shelter.api.auth import issue_token
     from shelter.auth import service as auth
@@ -489,8 +512,18 @@ def _users_and_token(db):
                                     facilities=facilities(CASE_MANAGER_FACILITIES))
     db.session.flush()
     token = issue_token(case_manager, "bench")
+    # Admins need two-step sign-in: the bench admin is enrolled and the harness's "browser" remembered
+    # (the trusted-browser cookie), so it logs in with the password as before.
+    import pyotp
+
+    from shelter.auth import twostep
+    from shelter.auth.models import TwoStep
+    from shelter.db import utcnow
+
+    db.session.add(TwoStep(user_id=admin.id, secret=pyotp.random_base32(), confirmed_at=utcnow()))
+    trusted = twostep.trust_browser(admin)
     users = {"admin": admin.email, "intake_staff": intake.email, "case_manager": case_manager.email,
-             "case_manager_id": case_manager.id, "intake_staff_id": intake.id}
+             "case_manager_id": case_manager.id, "intake_staff_id": intake.id, "trusted_browser": trusted}
     db.session.commit()
     db.session.close()  # no open transaction (on SQLite: no write lock) while the bulk load goes on
     return users, token

@@ -57,7 +57,9 @@ class StatementRecorder:
             self.statements.append(((time.perf_counter() - began) * 1000, statement))
 
 
-def login(client, email: str, password: str) -> None:
+def login(client, email: str, password: str, trusted: str | None = None) -> None:
+    if trusted:  # a user who needs two-step sign-in: a remembered browser (see datagen._users_and_token)
+        client.set_cookie("shelter_trusted", trusted, domain="localhost")
     page = client.get("/login", base_url=BASE)
     # Over https Flask-WTF also checks the Referer (WTF_CSRF_SSL_STRICT), as a browser would send it.
     response = client.post("/login", base_url=BASE, headers={"Referer": BASE + "/login"}, data={
@@ -85,7 +87,8 @@ def count_pages(dataset, pages) -> list[PageCount]:
         else:
             if who not in clients:
                 clients[who] = app.test_client()
-                login(clients[who], dataset.users[who], dataset.password)
+                login(clients[who], dataset.users[who], dataset.password,
+                      dataset.users.get("trusted_browser") if who == "admin" else None)
             client, headers = clients[who], {}
         counts = []
         entry = PageCount(name, path)

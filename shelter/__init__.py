@@ -8,6 +8,7 @@ event (``shelter.events``); the listeners are connected here, in ``create_app``.
 
     foundation: config extensions db errors text localtime phones pagination fragments security
                 i18n labels access events formfields worklist_items redirects outage private_files
+                encryption
     audit
     auth
     facilities
@@ -26,7 +27,7 @@ event (``shelter.events``); the listeners are connected here, in ``create_app``.
     api
     scheduler
     health
-    application: __init__ home cli demo
+    application: __init__ home cli keys demo
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.api import facilities as _api_facilities  # noqa: F401
     from shelter.api import referrals as _api_referrals  # noqa: F401
     from shelter.plans import review_views as _plans_review_views  # noqa: F401
+    from shelter.auth import twostep_views as _auth_twostep_views  # noqa: F401
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
                stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,

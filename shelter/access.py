@@ -37,6 +37,8 @@ from shelter.facilities.models import Facility, FacilityKind
 
 # Endpoints that must pass while a user still has to change their initial password.
 PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "i18n.set_language"}
+# Endpoints that must pass while a user still has to enrol in two-step sign-in (issue 14).
+TWO_STEP_ENROLMENT_EXEMPT = PASSWORD_CHANGE_EXEMPT | {"auth.two_step"}
 
 
 def public(view):
@@ -99,6 +101,13 @@ def enforce_login():
         if request.headers.get("HX-Request") == "true":
             return "", 204, {"HX-Redirect": url_for("auth.change_password")}
         return redirect(url_for("auth.change_password"))
+    if getattr(current_user, "two_step_due", False) and request.endpoint not in TWO_STEP_ENROLMENT_EXEMPT:
+        if _wants_json():
+            return {"error": {"code": "two_step_enrolment_required",
+                              "message": "Log in to Shelter and set up two-step sign-in first."}}, 403
+        if request.headers.get("HX-Request") == "true":
+            return "", 204, {"HX-Redirect": url_for("auth.two_step")}
+        return redirect(url_for("auth.two_step"))
     return None
 
 

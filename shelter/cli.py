@@ -88,6 +88,7 @@ def load_demo(if_empty):
 
 def init_app(app: Flask) -> None:
     from shelter.api.cli import partners_cli, tokens_cli
+    from shelter.keys import keys_cli
     from shelter.scheduler.cli import scheduler_cli
 
     app.cli.add_command(users_cli)
@@ -95,3 +96,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(partners_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(keys_cli)

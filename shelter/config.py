@@ -56,6 +56,30 @@ def _bool(environ, name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _dev_field_key() -> str:
+    """A per-checkout field-encryption key for development, kept in instance/ beside the secret key."""
+    from shelter.encryption import generate_key
+
+    path = INSTANCE_DIR / "dev-field-encryption-key"
+    private_directory(INSTANCE_DIR)
+    if not path.exists():
+        path.write_text(generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# One key per test process: databases migrated once (the templates) are read by every test's app.
+_TEST_FIELD_KEY: list[str] = []
+
+
+def _test_field_key() -> str:
+    if not _TEST_FIELD_KEY:
+        from shelter.encryption import generate_key
+
+        _TEST_FIELD_KEY.append(generate_key())
+    return _TEST_FIELD_KEY[0]
+
+
 def _dev_secret_key() -> str:
     """A per-checkout key for development, kept in instance/ so sessions survive restarts."""
     path = INSTANCE_DIR / "dev-secret-key"
@@ -115,6 +139,10 @@ class Config:
     plan_review_days: int = 30
     # Strict-Transport-Security max-age in seconds; 0 sends none. from_env: a year in production.
     hsts_max_age: int = 0
+    # FIELD_ENCRYPTION_KEYS: the newest first; it encrypts, all decrypt (see shelter/encryption.py).
+    field_encryption_keys: tuple[str, ...] = ()
+    # Two-step sign-in is required for admins and Rumah Aman staff; true: for every user.
+    two_step_for_all: bool = False
 
     @classmethod
     def from_env(cls, environ=None) -> "Config":
@@ -132,8 +160,20 @@ class Config:
                     "or set SHELTER_ENV=development on a developer's machine."
                 )
             secret_key = _dev_secret_key() if env == "development" else secrets.token_urlsafe(32)
+        raw_keys = environ.get("FIELD_ENCRYPTION_KEYS", "")
+        if not raw_keys.strip():
+            if env == "production":
+                raise ConfigError(
+                    "FIELD_ENCRYPTION_KEYS is not set. Shelter refuses to start in production without it: "
+                    "NIK, addresses, phones and notes are stored encrypted with it. Generate a key with "
+                    "`flask keys generate` and set FIELD_ENCRYPTION_KEYS to it (keep a copy with the backups: "
+                    "without it the encrypted fields cannot be read)."
+                )
+            raw_keys = _dev_field_key() if env == "development" else _test_field_key()
         config = cls(
             env=env,
+            field_encryption_keys=_field_keys(raw_keys),
+            two_step_for_all=_bool(environ, "TWO_STEP_FOR_ALL", False),
             secret_key=secret_key,
             database_url=_normalise_database_url(
                 environ.get("DATABASE_URL") or cls.database_url
@@ -168,10 +208,12 @@ class Config:
             database_url=_normalise_database_url(database_url),
             argon2_time_cost=1,
             argon2_memory_kib=1024,
+            field_encryption_keys=(_test_field_key(),),
         )
         return replace(base, **overrides)
 
     def validate(self) -> None:
+        _field_keys(",".join(self.field_encryption_keys))
         if self.sms_backend not in SMS_BACKENDS:
             raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
         if self.sms_backend == "twilio" and not (
@@ -253,6 +295,15 @@ class Config:
         return options
 
 
+def _field_keys(raw: str) -> tuple[str, ...]:
+    from shelter.encryption import KeyProblem, parse_keys
+
+    try:
+        return parse_keys(raw)
+    except KeyProblem as problem:
+        raise ConfigError(str(problem)) from None
+
+
 def setting_names() -> list[str]:
     """Environment variable names documented in the README."""
     return [
@@ -261,5 +312,6 @@ def setting_names() -> list[str]:
         "BABEL_DEFAULT_LOCALE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_MAX_FAILURES",
         "LOGIN_LOCKOUT_MINUTES", "PUBLIC_URL", "REMINDER_TIME", "SCHEDULER_IN_PROCESS",
         "ASSESSMENT_DUE_DAYS", "PLAN_REVIEW_DAYS", "PORT", "TRUSTED_PROXIES", "HSTS_MAX_AGE",
+        "FIELD_ENCRYPTION_KEYS", "TWO_STEP_FOR_ALL",
     ]
 

@@ -338,8 +338,51 @@ def page_of(response) -> str:
     return CSRF_TOKEN.sub(r"\1…\2", response.get_data(as_text=True))
 
 
-def login(client, user_or_email, password=PASSWORD, *, follow=False):
+# Two-step sign-in (issue 14) is required for admins and Rumah Aman staff. So that every other test can
+# log in with `login`/`login_as`/`browser_login` as before, a test user who needs it is enrolled with this
+# known secret and the test's browser is *remembered* for them: the real "remember this browser" path
+# (a token the server checks in trusted_browsers), after the real password check. Nothing in the app
+# knows about tests. The two-step tests (tests/auth/test_two_step*.py) pass ``two_step=False`` and go
+# through the code page themselves.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def remembered_for_two_step(app, email: str) -> str | None:
+    """Enrol the user with TOTP_SECRET when two-step sign-in is required and not set up; for an enrolled
+    user, a remembered-browser token (the value for the trusted-browser cookie), else None."""
+    from shelter.auth import twostep
+    from shelter.auth.models import TwoStep, User
+    from shelter.db import utcnow
+
+    context = None if has_app_context() else app.app_context()
+    if context is not None:
+        context.push()
+    try:
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            return None
+        if twostep.enrolment_due(user):
+            row = db.session.get(TwoStep, user.id) or TwoStep(user_id=user.id)
+            row.secret, row.confirmed_at, row.reset_at = TOTP_SECRET, utcnow(), None
+            db.session.add(row)
+        token = twostep.trust_browser(user) if twostep.is_enrolled(user) else None
+        db.session.commit()
+        return token
+    finally:
+        if context is not None:
+            db.session.remove()
+            context.pop()
+
+
+def login(client, user_or_email, password=PASSWORD, *, follow=False, two_step=True):
     email = getattr(user_or_email, "email", user_or_email)
+    if two_step:
+        from shelter.auth.twostep import TRUST_COOKIE
+
+        token = remembered_for_two_step(client.application, email)
+        if token:
+            existing = client.get_cookie(TRUST_COOKIE)
+            client.set_cookie(TRUST_COOKIE, ".".join([token, *([existing.value] if existing else [])]))
     return client.post("/login", data={"email": email, "password": password}, follow_redirects=follow)
 
 

@@ -11,10 +11,12 @@ from shelter import create_app
 from shelter.config import PROJECT_ROOT, Config, ConfigError, setting_names
 
 SECRET = "s" * 48
+FIELD_KEY = "a" * 43  # 32 bytes, urlsafe base64
 
 
 def from_env(**environ) -> Config:
-    return Config.from_env({"SHELTER_ENV": "production", "SECRET_KEY": SECRET, **environ})
+    return Config.from_env({"SHELTER_ENV": "production", "SECRET_KEY": SECRET, "FIELD_ENCRYPTION_KEYS": FIELD_KEY,
+                            **environ})
 
 
 def test_production_refuses_to_start_without_secret_key():

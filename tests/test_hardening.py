@@ -27,6 +27,7 @@ def _mode(path: Path) -> int:
 
 def _app_from_env(tmp_path, **environ):
     environ.setdefault("SECRET_KEY", STRONG_KEY)
+    environ.setdefault("FIELD_ENCRYPTION_KEYS", "a" * 43)
     environ.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'hsts.sqlite3'}")
     app = create_app(Config.from_env(environ))
     return app

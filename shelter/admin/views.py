@@ -14,6 +14,7 @@ from flask_login import current_user
 from shelter.access import admin_required
 from shelter.admin import queries, service
 from shelter.admin.forms import ConfirmForm, CreateUserForm, EditUserForm, ResetPasswordForm, UserFilterForm
+from shelter.auth import twostep
 from shelter.auth.models import User
 from shelter.extensions import db
 from shelter.fragments import error_status, flash_oob, wants_fragment
@@ -113,11 +114,18 @@ def create_user():
 
 def edit_page(user: User, *, status: int = 200, form=None, reset_form=None, confirm: str | None = None):
     return make_response(render_template(
-        "admin/user_edit.html", user=user,
+        "admin/user_edit.html", user=user, two_step_state=_two_step_state(user),
         form=form or _details_form(EditUserForm, user),
         reset_form=reset_form or ResetPasswordForm(formdata=None),
         status_form=ConfirmForm(formdata=None), confirm=confirm,
     ), status)
+
+
+def _two_step_state(user: User) -> str:
+    row = twostep.record_of(user)
+    if row is not None and row.confirmed_at is not None:
+        return "enrolled"
+    return "reset" if row is not None and row.reset_at is not None else "none"
 
 
 def status_fragment(user: User, *, confirm: str | None = None, oob_flash: bool = False):
@@ -235,3 +243,18 @@ def reset_password(user_id: int):
     if wants_fragment():
         return render_template("admin/_reset_password.html", user=user, reset_form=form), 200
     return edit_page(user, reset_form=form, status=422)
+
+
+# --- reset two-step sign-in ----------------------------------------------------------------------------
+
+@bp.post("/users/<id:user_id>/two-step")
+@admin_required
+def reset_two_step(user_id: int):
+    user = get_user_or_404(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit() and user.id != current_user.id:
+        twostep.reset(user, by=acting_admin())
+        db.session.commit()
+        flash(_("Two-step sign-in is reset and the account has been logged out everywhere. The user sets it up "
+                "again at the next login."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

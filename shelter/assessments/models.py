@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shelter.db import UTCDateTime, utcnow
+from shelter.encryption import Encrypted
 from shelter.extensions import db
 from shelter.residents.models import RiskLevel
 
@@ -100,7 +101,7 @@ class CaseNote(db.Model):
     __tablename__ = "case_notes"
     __table_args__ = (
         sa.CheckConstraint(_in("kind", (k.value for k in NoteKind)), name="kind_allowed"),
-        sa.CheckConstraint(f"length(body) BETWEEN 1 AND {NOTE_MAX}", name="body_length"),
+        # The body is stored encrypted, so its length is checked by the service (NOTE_MAX), not here.
         sa.Index("ix_case_notes_stay_newest", "stay_id", "noted_on", "id"),
     )
 
@@ -108,7 +109,7 @@ class CaseNote(db.Model):
     stay_id: Mapped[int] = mapped_column(sa.ForeignKey("stays.id", ondelete="RESTRICT"))
     noted_on: Mapped[date] = mapped_column(sa.Date)
     kind: Mapped[str] = mapped_column(sa.String(16))
-    body: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(Encrypted("case_notes.body"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,7 +133,7 @@ class CaseNoteRevision(db.Model):
     note_id: Mapped[int] = mapped_column(sa.ForeignKey("case_notes.id", ondelete="RESTRICT"), index=True)
     noted_on: Mapped[date] = mapped_column(sa.Date)
     kind: Mapped[str] = mapped_column(sa.String(16))
-    body: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(Encrypted("case_note_revisions.body"))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)   # when this text was saved
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when the edit replaced it
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

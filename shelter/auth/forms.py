@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from shelter.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -36,3 +36,18 @@ class ChangePasswordForm(FlaskForm):
     def validate_new_password(self, field):
         if field.data and field.data == self.current_password.data:
             raise ValidationError(_l("Choose a password different from the current one."))
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code from your authenticator app.")),
+                                               Length(max=32, message=_l("That is not a code."))])
+    remember = BooleanField(_l("Remember this browser for 30 days"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("Code from the app"),
+                       validators=[DataRequired(_l("Enter the code from your authenticator app.")),
+                                   Length(max=32, message=_l("That is not a code."))])
+

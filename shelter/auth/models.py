@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shelter.db import UTCDateTime, utcnow
+from shelter.encryption import Encrypted
 from shelter.extensions import db
 from shelter.facilities.models import Facility
 
@@ -66,8 +67,10 @@ class User(UserMixin, db.Model):
         secondary=user_facilities, lazy="selectin", order_by=Facility.name
     )
 
-    # Set by the session loader: the raw token of the session this request belongs to.
+    # Set by the session loader: the raw token of the session this request belongs to, and whether that
+    # session must enrol in two-step sign-in before anything else.
     session_token = None
+    two_step_due = False
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -113,6 +116,9 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    # The user must enrol in two-step sign-in before any page (shelter/auth/twostep.py): a session of a
+    # user for whom it is required, started with the password alone.
+    two_step_due: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -140,7 +146,7 @@ class LoginThrottle(db.Model):
 
     __tablename__ = "login_throttles"
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('account', 'address', 'device')", name="kind_allowed"),
+        sa.CheckConstraint("kind IN ('account', 'address', 'device', 'two_step')", name="kind_allowed"),
     )
 
     kind: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
@@ -154,3 +160,42 @@ class LoginThrottle(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Locks in a row: the next lasts 2**lockouts times the first; forgotten a day after a lock ends.
     lockouts: Mapped[int]
+
+
+class TwoStep(db.Model):
+    """A user's authenticator (TOTP, RFC 6238). Enrolled once ``confirmed_at`` is set; an admin's reset
+    empties it and sets ``reset_at``: the user enrols again at the next login."""
+
+    __tablename__ = "two_step"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str | None] = mapped_column(Encrypted("two_step.secret"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The time step of the last code accepted: a code is taken only for a later step (no code twice).
+    last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time recovery codes, hashed (argon2id) like a password; shown once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrustedBrowser(db.Model):
+    """"Remember this browser for 30 days": the cookie holds a random token, this table its SHA-256, so
+    the server can end it (logout everywhere, password change, a reset)."""
+
+    __tablename__ = "trusted_browsers"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shelter.audit import service as audit
-from shelter.auth import devices, throttle
-from shelter.auth.models import LoginAttempt, User, UserSession
+from shelter.auth import devices, throttle, twostep
+from shelter.auth.models import LoginAttempt, TrustedBrowser, User, UserSession
 from shelter.auth.passwords import check_policy, hash_password, verify_password
 from shelter.db import utcnow
 from shelter.extensions import db
@@ -99,6 +99,9 @@ def change_password(user: User, new_password: str) -> None:
     user.password_changed_at = utcnow()
     user.must_change_password = False
     revoke_all_sessions(user)
+    db.session.execute(sa.update(TrustedBrowser).where(TrustedBrowser.user_id == user.id,
+                                                       TrustedBrowser.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
     audit.record("user.password_changed", actor=user, target=user)
 
 
@@ -173,7 +176,8 @@ def _hash_token(token: str) -> str:
 def start_session(user: User, ip: str | None) -> str:
     """Create a new server-side session and return its token (for the signed cookie)."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id, ip_address=ip))
+    db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id, ip_address=ip,
+                               two_step_due=twostep.enrolment_due(user)))
     user.session_token = token
     return token
 
@@ -202,6 +206,7 @@ def load_session(token: str | None, *, touch: bool = True) -> User | None:
         session.last_seen_at = now
         db.session.commit()
     user.session_token = token
+    user.two_step_due = session.two_step_due
     return user
 
 

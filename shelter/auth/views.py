@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -7,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from shelter.access import public
 from shelter.audit import service as audit
-from shelter.auth import devices, service
+from shelter.auth import devices, service, twostep
 from shelter.auth.forms import ChangePasswordForm, LoginForm
 from shelter.auth.passwords import verify_password
 from shelter.extensions import db
@@ -50,20 +52,45 @@ def login():
         except service.InvalidCredentials:
             error = _("The email or password is incorrect.")
         else:
-            locale = session.get("locale")
-            session.clear()  # a fresh session (and CSRF secret) at every login
-            if user.locale is None and locale:
-                user.locale = locale
-            service.start_session(user, request.remote_addr)
-            login_user(user)
-            session.permanent = True
-            db.session.commit()
-            response = redirect(safe_next(request.args.get("next")))
-            devices.remember(response, request.cookies.get(devices.COOKIE_NAME), user)
-            return response
+            next_url = safe_next(request.args.get("next"))
+            if twostep.is_enrolled(user) and not twostep.is_trusted(user, request.cookies.get(twostep.TRUST_COOKIE)):
+                db.session.commit()
+                response = start_second_step(user, next_url)
+                devices.remember(response, request.cookies.get(devices.COOKIE_NAME), user)
+                return response
+            return complete_login(user, next_url)
         db.session.commit()  # keep the failed attempt: it is what the throttle counts
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status
+
+
+TWO_STEP_PENDING = "two_step"
+
+
+def start_second_step(user, next_url: str):
+    """After a right password, for an enrolled user on a browser it does not remember: no session yet,
+    only which user passed the password and when (``twostep_views.login_code`` asks for the code)."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session[TWO_STEP_PENDING] = {"user": user.id, "at": int(time.time()), "next": next_url}
+    return redirect(url_for("auth.login_code"))
+
+
+def complete_login(user, next_url: str):
+    """Start the user's server-side session (after the password, and the code when one is asked)."""
+    locale = session.get("locale")
+    session.clear()  # a fresh session (and CSRF secret) at every login
+    if user.locale is None and locale:
+        user.locale = locale
+    service.start_session(user, request.remote_addr)
+    login_user(user)
+    session.permanent = True
+    db.session.commit()
+    response = redirect(next_url)
+    devices.remember(response, request.cookies.get(devices.COOKIE_NAME), user)
+    return response
 
 
 @bp.post("/logout")

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shelter.db import UTCDateTime, utcnow
+from shelter.encryption import Encrypted
 from shelter.extensions import db
 
 
@@ -54,7 +55,8 @@ class Facility(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[str] = mapped_column(sa.String(16))
     kota: Mapped[str] = mapped_column(sa.String(32))
-    address: Mapped[str] = mapped_column(sa.Text, default="")
+    # Encrypted: a Rumah Aman's address is what a copied database must not give away.
+    address: Mapped[str] = mapped_column(Encrypted("facilities.address"), default="")
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

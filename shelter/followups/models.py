@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shelter.db import UTCDateTime, utcnow
+from shelter.encryption import Encrypted
 from shelter.extensions import db
 
 
@@ -78,7 +79,7 @@ class ReunificationPlan(db.Model):
     relation: Mapped[str] = mapped_column(sa.String(120), default="")
     # Where: the kota or kabupaten (a home region may be outside Jakarta).
     destination: Mapped[str] = mapped_column(sa.String(120), default="")
-    family_assessment: Mapped[str] = mapped_column(sa.Text, default="")
+    family_assessment: Mapped[str] = mapped_column(Encrypted("reunification_plans.family_assessment"), default="")
     planned_on: Mapped[date | None] = mapped_column(sa.Date)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

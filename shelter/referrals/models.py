@@ -13,9 +13,10 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from shelter.db import UTCDateTime, utcnow
+from shelter.encryption import Encrypted, nik_hash
 from shelter.extensions import db
 from shelter.facilities.models import Facility
 from shelter.residents.models import PROTECTION_CATEGORIES
@@ -174,7 +175,6 @@ class Referral(db.Model):
         sa.CheckConstraint("age IS NOT NULL OR age_band IS NOT NULL", name="age_known"),
         sa.CheckConstraint(_in("consent_by", [c.value for c in ConsentBy]), name="consent_by_allowed"),
         sa.CheckConstraint(_in("consent_method", [c.value for c in ConsentMethod]), name="consent_method_allowed"),
-        sa.CheckConstraint("person_nik IS NULL OR length(person_nik) = 16", name="nik_length"),
         sa.CheckConstraint("(status = 'waitlisted') = (waitlisted_at IS NOT NULL)", name="waitlisted_since"),
         sa.Index("ix_referrals_open_by_status", "status", "id",
                  sqlite_where=sa.text("status IN ('received', 'offered', 'waitlisted')"),
@@ -208,7 +208,8 @@ class Referral(db.Model):
     officer_phone: Mapped[str | None] = mapped_column(sa.String(20))
     # Optional until admission.
     person_name: Mapped[str | None] = mapped_column(sa.String(120))
-    person_nik: Mapped[str | None] = mapped_column(sa.String(16))
+    person_nik: Mapped[str | None] = mapped_column(Encrypted("referrals.person_nik", hash_column="person_nik_hash"))
+    person_nik_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id", ondelete="SET NULL"), index=True)
 
     status: Mapped[str] = mapped_column(sa.String(16), default=ReferralStatus.RECEIVED.value)
@@ -232,6 +233,11 @@ class Referral(db.Model):
     category_rows: Mapped[list["ReferralCategory"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     offers: Mapped[list["Offer"]] = relationship(back_populates="referral", order_by="Offer.id")
     placed_facility: Mapped[Facility | None] = relationship(foreign_keys=[placed_facility_id])
+
+    @validates("person_nik")
+    def _hash_nik(self, key, value):
+        self.person_nik_hash = nik_hash(value)
+        return value
 
     @property
     def categories(self) -> list[str]:

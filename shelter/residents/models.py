@@ -4,9 +4,10 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from shelter.db import UTCDateTime, utcnow
+from shelter.encryption import Encrypted, nik_hash
 from shelter.extensions import db
 
 
@@ -41,7 +42,6 @@ class Resident(db.Model):
         sa.CheckConstraint("sex IN ('female', 'male')", name="sex_allowed"),
         sa.CheckConstraint("risk_level IN ('low', 'medium', 'high')", name="risk_level_allowed"),
         sa.CheckConstraint("birth_date IS NOT NULL OR estimated_age IS NOT NULL", name="age_known"),
-        sa.CheckConstraint("nik IS NULL OR length(nik) = 16", name="nik_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +50,9 @@ class Resident(db.Model):
     sex: Mapped[str] = mapped_column(sa.String(8))
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
     estimated_age: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    nik: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    # Encrypted (shelter/encryption.py); found by its keyed hash beside it (duplicate detection, search).
+    nik: Mapped[str | None] = mapped_column(Encrypted("residents.nik", hash_column="nik_hash"))
+    nik_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     kota_of_origin: Mapped[str | None] = mapped_column(sa.String(60))
     risk_level: Mapped[str] = mapped_column(sa.String(8), default=RiskLevel.LOW)
     disabilities: Mapped[str] = mapped_column(sa.Text, default="")
@@ -68,6 +70,11 @@ class Resident(db.Model):
     category_rows: Mapped[list["ResidentCategory"]] = relationship(cascade="all, delete-orphan")
     family_contacts: Mapped[list["FamilyContact"]] = relationship(cascade="all, delete-orphan")
     no_contact_persons: Mapped[list["NoContactPerson"]] = relationship(cascade="all, delete-orphan")
+
+    @validates("nik")
+    def _hash_nik(self, key, value):
+        self.nik_hash = nik_hash(value)
+        return value
 
     def __repr__(self) -> str:  # ids only: a repr can end up in a log line
         return f"<Resident {self.id}>"
@@ -93,8 +100,8 @@ class FamilyContact(db.Model):
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     relationship_to_resident: Mapped[str] = mapped_column(sa.String(60), default="")
-    phone: Mapped[str | None] = mapped_column(sa.String(20))
-    address: Mapped[str] = mapped_column(sa.Text, default="")
+    phone: Mapped[str | None] = mapped_column(Encrypted("family_contacts.phone"))
+    address: Mapped[str] = mapped_column(Encrypted("family_contacts.address"), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
 

@@ -23,6 +23,7 @@ from shelter.access import (episode_clause, episode_listed_clause, resident_scop
                             sees_episode)
 from shelter.auth.models import User
 from shelter.db import utcnow
+from shelter.encryption import nik_matches
 from shelter.extensions import db
 from shelter.i18n import month_year
 from shelter.pagination import Page, clamp_page
@@ -77,7 +78,7 @@ def _search_condition(q: str):
     q = q.strip()[:SEARCH_MAX]
     nik = normalise_nik(q)
     if nik and nik.isdigit() and len(nik) == 16:
-        return Resident.nik == nik
+        return nik_matches(Resident.nik_hash, nik)
     words = [w for w in re.split(r"\s+", q.lower()) if w]
     if not words:
         return sa.true()

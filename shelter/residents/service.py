@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from shelter.errors import FieldProblems
 from shelter.audit import service as audit
 from shelter.db import utcnow
+from shelter.encryption import nik_matches
 from shelter.extensions import db
 from shelter.phones import to_e164
 from shelter import text
@@ -114,7 +115,7 @@ def likely_duplicates(data: ResidentInput, scope_clause=None, limit: int = 10) -
     name = (data.full_name or "").strip().lower()
     conditions = []
     if data.nik:
-        conditions.append(Resident.nik == normalise_nik(data.nik))
+        conditions.append(nik_matches(Resident.nik_hash, normalise_nik(data.nik)))
     if name and data.birth_date:
         conditions.append(sa.and_(sa.func.lower(Resident.full_name) == name, Resident.birth_date == data.birth_date))
     age = _age(data, today)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shelter.db import UTCDateTime, utcnow
+from shelter.encryption import Encrypted
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility
 from shelter.residents.models import Resident
@@ -54,7 +55,7 @@ class Stay(db.Model):
     discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     discharged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     discharge_outcome: Mapped[str | None] = mapped_column(sa.String(32))
-    discharge_note: Mapped[str] = mapped_column(sa.Text, default="")
+    discharge_note: Mapped[str] = mapped_column(Encrypted("stays.discharge_note"), default="")
     # The pekerja sosial responsible for this stay (assessments, plan, follow-ups after discharge).
     caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # The stay this one continues (a transfer to another facility closes one stay and opens the next).

@@ -62,7 +62,9 @@ def gunicorn(database_url: str, workers: int, log_path: Path):
     """Serve ``wsgi:app`` with ``workers`` sync workers until the block ends; always stopped."""
     port = free_port()
     env = {**os.environ, "SHELTER_ENV": "production", "SECRET_KEY": "concurrency-test-" + "k" * 40,
-           "DATABASE_URL": database_url}
+           "DATABASE_URL": database_url,
+           # the key the test databases were written with (tests/conftest.py migrates with Config.for_tests)
+           "FIELD_ENCRYPTION_KEYS": ",".join(Config.for_tests(database_url).field_encryption_keys)}
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [str(GUNICORN), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "wsgi:app"],

@@ -78,3 +78,52 @@ def test_parallel_wrong_passwords_are_checked_at_most_the_limit(app, database_ur
     limit = app.config["SHELTER"].login_max_failures
     assert len(counted_checks) <= limit, f"{len(counted_checks)} password checks, limit {limit}"
 
+
+
+def test_one_code_sent_by_several_requests_at_once_is_accepted_once(app, database_url, make_user):
+    """Two-step sign-in (issue 14): a code seen over a shoulder and replayed in parallel with the user's own
+    request signs in one of them only (the conditional UPDATE of the last accepted step)."""
+    import pyotp
+
+    from shelter.auth import twostep
+    from shelter.auth.models import TwoStep, User
+    from shelter.db import utcnow
+
+    racers = 8
+    user = make_user(roles=("admin",))
+    secret = pyotp.random_base32()
+    db.session.add(TwoStep(user_id=user.id, secret=secret, confirmed_at=utcnow()))
+    db.session.commit()
+    user_id, code = user.id, pyotp.TOTP(secret).now()
+    keys = app.config["SHELTER"].field_encryption_keys
+    apps = [create_app(Config.for_tests(database_url, field_encryption_keys=keys)) for _ in range(racers)]
+    barrier = threading.Barrier(racers, timeout=30)
+    results: list = [None] * racers
+
+    def run(i: int) -> None:
+        with apps[i].app_context():
+            try:
+                racer = db.session.get(User, user_id)
+                db.session.commit()  # no transaction (on SQLite: no write lock) held while waiting
+                barrier.wait()
+                twostep.check_code(racer, code)
+                db.session.commit()
+                results[i] = "accepted"
+            except twostep.CodeRefused:
+                results[i] = "refused"
+            except twostep.CodesLocked:
+                results[i] = "locked"
+            except Exception as error:  # noqa: BLE001
+                barrier.abort()
+                results[i] = repr(error)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert results.count("accepted") == 1, results
+    assert set(results) <= {"accepted", "refused", "locked"}, results

@@ -24,7 +24,7 @@ def via_proxy(client, email, password, client_ip):
 
 
 def test_the_setting_is_read_from_the_environment_and_checked():
-    base = {"SHELTER_ENV": "production", "SECRET_KEY": "s" * 48}
+    base = {"SHELTER_ENV": "production", "SECRET_KEY": "s" * 48, "FIELD_ENCRYPTION_KEYS": "a" * 43}
     assert Config.from_env(base).trusted_proxies == 0
     assert Config.from_env({**base, "TRUSTED_PROXIES": "1"}).trusted_proxies == 1
     for bad in ("-1", "11", "one"):

@@ -130,7 +130,7 @@ def page(browser, live_server, app, browser_problems):
 
 
 @pytest.fixture
-def browser_login(page):
+def browser_login(page, app):
     """Log in through the login form; returns the page, now on the page after login."""
 
     def do(page_, email: str, password: str):
@@ -138,6 +138,14 @@ def browser_login(page):
 
         db.session.rollback()
         page_.goto("/login")
+        # as tests/conftest.py's `login`: a user who needs two-step sign-in is enrolled with TOTP_SECRET
+        # and this browser remembered for them (the two-step tests go through the code page instead)
+        from shelter.auth.twostep import TRUST_COOKIE
+        from tests.conftest import remembered_for_two_step
+
+        token = remembered_for_two_step(app, email)
+        if token:
+            page_.context.add_cookies([{"name": TRUST_COOKIE, "value": token, "url": page_.url}])
         page_.fill("input[name=email]", email)
         page_.fill("input[name=password]", password)
         with page_.expect_navigation():

@@ -91,7 +91,9 @@ def scheduler_env(app) -> dict:
     """The environment of a scheduler process: none of the developer's Shelter settings leak in."""
     env = {key: value for key, value in os.environ.items() if key not in setting_names()}
     env.update(SHELTER_ENV="test", DATABASE_URL=app.config["SHELTER"].database_url, SMS_BACKEND="console",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1",
+               # the key the test wrote its data with (a test process makes up its own otherwise)
+               FIELD_ENCRYPTION_KEYS=",".join(app.config["SHELTER"].field_encryption_keys))
     return env
 
 
