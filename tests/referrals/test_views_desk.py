@@ -122,3 +122,15 @@ def test_a_panti_case_manager_gets_404_on_a_referral_placed_in_a_rumah_aman(
     listed = client.get("/referrals/?view=all").get_data(as_text=True)
     assert f'id="referral-{referral.id}"' not in listed and "Melati" not in listed
     assert client.post(f"/referrals/{referral.id}/close", data={"outcome": "unreachable"}).status_code == 404
+
+
+def test_a_user_sent_to_change_their_password_first_gets_no_menu_counts_request(client, login_as, case_manager):
+    """Every other request turns such a user back to the password page; a counts request from the menu
+    would reload that page over and over."""
+    case_manager.must_change_password = True
+    db.session.commit()
+    page = login_as(case_manager).get("/account/password", follow_redirects=True).get_data(as_text=True)
+    assert "menu-counts" not in page
+    case_manager.must_change_password = False
+    db.session.commit()
+    assert "menu-counts" in client.get("/").get_data(as_text=True)

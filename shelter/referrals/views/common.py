@@ -96,8 +96,9 @@ def decides_offers_somewhere(user) -> bool:
 def menu_links() -> tuple[bool, bool]:
     """For the top bar: (show "Rujukan", show "Tawaran masuk"). No statement: roles and facilities are
     loaded with the user. The counts beside them load after the page (``listing.menu_counts``), so no
-    page pays for them."""
+    page pays for them. Not while the user must first change their password or set up two-step sign-in:
+    every other request is turned back to that page then, and the counts' request would reload it."""
     user = current_user
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.must_change_password or getattr(user, "two_step_due", False):
         return False, False
     return access.manages_referrals(user), decides_offers_somewhere(user)
