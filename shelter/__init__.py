@@ -13,6 +13,7 @@ event (``shelter.events``); the listeners are connected here, in ``create_app``.
     facilities
     stays
     residents
+    availability
     board
     notifications
     alerts
@@ -116,18 +117,20 @@ def _import_models() -> None:
     from shelter.plans import models as _plans  # noqa: F401
     from shelter.programmes import models as _programmes  # noqa: F401
     from shelter.referrals import models as _referrals  # noqa: F401
+    from shelter.availability import models as _availability  # noqa: F401
 
 
 def _connect_listeners() -> None:
     """Each feature's reactions to the domain events (``shelter.events``). blinker keeps one connection
     per receiver, so building several apps in one process connects each listener once."""
     from shelter.alerts import listeners as alerts
+    from shelter.availability import listeners as availability
     from shelter.followups import listeners as followups
     from shelter.plans import listeners as plans
     from shelter.programmes import listeners as programmes
     from shelter.referrals import listeners as referrals
 
-    for feature in (alerts, followups, plans, programmes, referrals):
+    for feature in (availability, alerts, followups, plans, programmes, referrals):
         feature.connect()
 
 
