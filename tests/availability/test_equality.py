@@ -246,9 +246,10 @@ def test_the_check_job_repairs_a_drift_and_logs_only_a_count(app, make_bed, capl
     db.session.commit()
     assert store.drift() == [facility_id]
     job = next(j for j in JOBS if j.name == "check_availability")
+    db.session.commit()
     with caplog.at_level("INFO", logger="shelter.scheduler"):
         run_job(app, job)
-    db.session.expire_all()
+    db.session.commit()
     assert store.drift() == []
     assert db.session.get(AvailabilityCount, facility_id).all_available == 1
     messages = [r.getMessage() for r in caplog.records]
