@@ -156,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.api import assessments as _api_assessments, plans as _api_plans  # noqa: F401
     from shelter.api import programmes as _api_programmes  # noqa: F401
     from shelter.api import facilities as _api_facilities  # noqa: F401
+    from shelter.api import availability as _api_availability  # noqa: F401
     from shelter.plans import review_views as _plans_review_views  # noqa: F401
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,

@@ -222,7 +222,6 @@ def version(*, now: datetime | None = None) -> str:
 
 
 def etag(data_version: str, *parts) -> str:
-    """A strong ETag for a response built from ``data_version`` and whatever else shapes it (user,
+    """A strong ETag (unquoted) for a response built from ``data_version`` and whatever else shapes it (user,
     language, query string): opaque, so nothing of those leaks into a header."""
-    digest = hashlib.sha256("\x1f".join([data_version, *map(str, parts)]).encode()).hexdigest()[:32]
-    return f'"{digest}"'
+    return hashlib.sha256("\x1f".join([data_version, *map(str, parts)]).encode()).hexdigest()[:32]
