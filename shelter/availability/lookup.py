@@ -137,7 +137,7 @@ class Page:
 def facilities(query: Query = Query(), *, page: int = 1, per_page: int = PER_PAGE,
                now: datetime | None = None) -> Page:
     """One page of matching active facilities, the most free beds (of the query's scope) first, then by
-    name. Two statements (the page and the number of matches)."""
+    name. One statement (the number of matches comes with the page; a page past the end asks again)."""
     now = now or utcnow()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
@@ -145,11 +145,14 @@ def facilities(query: Query = Query(), *, page: int = 1, per_page: int = PER_PAG
     clauses = _where(query, effective)
     labelled = [expr.label(name) for name, expr in effective.items()]
     rows = db.session.execute(
-        _joined(sa.select(Facility, *labelled), expired).where(*clauses)
+        _joined(sa.select(Facility, *labelled, sa.func.count().over().label("matches")), expired).where(*clauses)
         .order_by(effective[f"{query.scope}_available"].desc(), sa.func.lower(Facility.name), Facility.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
-    total = db.session.scalar(_joined(sa.select(sa.func.count()), expired).where(*clauses))
+    if rows:
+        total = rows[0].matches
+    else:  # past the last page (or nothing matches): the window has no row to say how many
+        total = db.session.scalar(_joined(sa.select(sa.func.count()), expired).where(*clauses))
     entries = [_entry(row[0], row._mapping) for row in rows]
     return Page(entries=entries, total=int(total or 0), page=page, per_page=per_page)
 

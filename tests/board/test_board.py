@@ -226,9 +226,12 @@ def test_over_capacity_placements_show_on_the_board(client, login_as, world, mak
 
 @pytest.mark.parametrize("user_kind", ["admin", "staff"])
 def test_the_board_issues_the_same_number_of_statements_whatever_its_size(client, login_as, admin, make_user,
-                                                                          make_resident, user_kind):
+                                                                          make_resident, user_kind, monkeypatch):
     """2 facilities with 10 beds, then 20 with about 200: the same statements (admins see every grid,
     staff see their own facilities' grids and the others' counts)."""
+    from shelter.board import views
+
+    monkeypatch.setattr(views, "GRID_LIMIT", 1000)  # every grid drawn, at both sizes
     small = add_facilities(2, rooms=1, beds_per_room=5, prefix="Small")
     user = admin if user_kind == "admin" else make_user(roles=("intake_staff",))
 
