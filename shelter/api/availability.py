@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 from shelter.api import serialise
 from shelter.api.errors import invalid
 from shelter.api.views import bp, page_number
-from shelter.availability import lookup
+from shelter.availability import cache, lookup
 from shelter.db import utcnow
 from shelter.facilities.models import FacilityKind, Kota
 from shelter.stays.queries import CATEGORIES
@@ -61,12 +61,18 @@ def availability():
         response = Response(status=304)
         response.set_etag(etag)
         return response
-    found = lookup.facilities(query, page=page, per_page=per_page)
-    response = jsonify({
-        "facilities": [serialise.availability(entry) for entry in found.entries],
-        "generated_at": serialise.iso(utcnow()),
-        "page": found.page, "per_page": found.per_page, "total": found.total,
-        "has_next": found.page < found.pages,
-    })
+
+    def build() -> dict:
+        found = lookup.facilities(query, page=page, per_page=per_page)
+        return {
+            "facilities": [serialise.availability(entry) for entry in found.entries],
+            "generated_at": serialise.iso(utcnow()),
+            "page": found.page, "per_page": found.per_page, "total": found.total,
+            "has_next": found.page < found.pages,
+        }
+
+    # Counts only, the same for every user: built once per version and query (availability.cache).
+    # generated_at is then the time the counts were read, which they still are.
+    response = jsonify(cache.cached("api:" + etag, build))
     response.set_etag(etag)
     return response

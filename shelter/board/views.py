@@ -22,9 +22,10 @@ from datetime import datetime
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from shelter import labels
-from shelter.availability import lookup
+from shelter.availability import cache, lookup
 from shelter.stays import matching
 from shelter.board.forms import FindBedForm
 from shelter.db import utcnow
@@ -183,33 +184,50 @@ def board_context(filters: Filters, etag: str = "") -> dict:
         "etag": etag,
         "updated_at": now,
         "refresh_seconds": REFRESH_SECONDS,
-        "kota_choices": labels.choices(labels.KOTA),
-        "kind_choices": labels.choices(labels.FACILITY_KINDS),
-        "category_choices": [(c, CATEGORY_LABELS[c]) for c in FILTER_CATEGORIES],
         "categories": FILTER_CATEGORIES,
     }
 
 
-def board_etag(perms: Permissions) -> str:
-    """What the answer depends on: the data's version, who asks (and what they may see inside), the
-    language, the query and whether the fragment or the page is asked for. Opaque (a digest)."""
+def form_context(filters: Filters) -> dict:
+    """The page around the board: its filter form and poll."""
+    return {
+        "filters": filters,
+        "refresh_seconds": REFRESH_SECONDS,
+        "kota_choices": labels.choices(labels.KOTA),
+        "kind_choices": labels.choices(labels.FACILITY_KINDS),
+        "category_choices": [(c, CATEGORY_LABELS[c]) for c in FILTER_CATEGORIES],
+    }
+
+
+def board_key(perms: Permissions) -> str:
+    """What the board depends on: the data's version, who asks (and what they may see inside), the
+    language and the query. Opaque (a digest)."""
     visible = "all" if perms.visible is None else ",".join(map(str, sorted(perms.visible)))
     roles = ",".join(sorted(role.value for role in current_user.roles))
     return lookup.etag(lookup.version(), current_user.get_id(), roles, visible, get_locale(),
-                       request.query_string.decode("latin-1"), wants_fragment())
+                       request.query_string.decode("latin-1"))
 
 
 @bp.get("/")
 def index():
+    """The board, or its fragment (filters, the poll). ETag: the board's key and which of the two; the
+    fragment is built once per key and process (``availability.cache``); the page around it, which
+    carries the session's CSRF token, is rendered every time."""
     filters = Filters.from_args(request.args)
-    etag = board_etag(Permissions(current_user))
+    perms = Permissions(current_user)
+    key = board_key(perms)
+    etag = lookup.etag(key, wants_fragment())
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
         return response
-    context = board_context(filters, etag)
-    template = "board/_board.html" if wants_fragment() else "board/index.html"
-    response = Response(render_template(template, **context))
+    board_html = cache.cached("board:" + key, lambda: Markup(render_template(
+        "board/_board.html", **board_context(filters, lookup.etag(key, True)))))
+    if wants_fragment():
+        body = board_html
+    else:
+        body = render_template("board/index.html", board_html=board_html, **form_context(filters))
+    response = Response(body)
     response.set_etag(etag)
     response.headers.add("Vary", "HX-Request")
     return response
@@ -243,15 +261,17 @@ def find_results(form: FindBedForm) -> tuple[list[matching.FacilityMatch], dict[
 
 @bp.get("/find")
 def find():
+    """Find-a-bed. Its results depend on the data, the question and who asks (what they may do): built
+    once per version of the data and key (``availability.cache``), like the board's fragment."""
     asked = bool(request.args)
     form = FindBedForm(request.args) if asked else FindBedForm(formdata=None)
-    results, kota_of = None, {}
+    perms = Permissions(current_user)
+    context = {"form": form, "results": None, "perms": perms, "asked": asked, "kota_of": {},
+               "updated_at": utcnow()}
     if asked and form.validate():
-        results, kota_of = find_results(form)
-    context = {"form": form, "results": results, "perms": Permissions(current_user), "asked": asked,
-               "kota_of": kota_of, "updated_at": utcnow()}
+        key = "find:" + board_key(perms)
+        context["results"], context["kota_of"], context["updated_at"] = cache.cached(
+            key, lambda: (*find_results(form), utcnow()))
     if wants_fragment():
         return render_template("board/_find.html", **context)
     return render_template("board/find.html", **context)
-
-
