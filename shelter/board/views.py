@@ -269,9 +269,14 @@ def find():
     context = {"form": form, "results": None, "perms": perms, "asked": asked, "kota_of": {},
                "updated_at": utcnow()}
     if asked and form.validate():
-        key = "find:" + board_key(perms)
-        context["results"], context["kota_of"], context["updated_at"] = cache.cached(
-            key, lambda: (*find_results(form), utcnow()))
+        # The ranked results, rendered once per version of the data, question and user (no CSRF token in
+        # them: find-a-bed is a GET form).
+        def build():
+            results, kota_of = find_results(form)
+            return Markup(render_template("board/_find_results.html", results=results, kota_of=kota_of,
+                                          perms=perms, updated_at=utcnow()))
+
+        context["results_html"] = cache.cached("find:" + board_key(perms), build)
     if wants_fragment():
         return render_template("board/_find.html", **context)
     return render_template("board/find.html", **context)
