@@ -306,6 +306,13 @@ def generate(url: str, size: Size, *, seed: int = 1, log=print) -> Dataset:
         t = time.perf_counter()
         _holds(db, dialect, size, beds, info_users, info)
         t = lap("holds", t)
+        # Loaded with SQL, around the services: write the stored availability counts the board reads
+        # (shelter.availability; the migration filled them for the then-empty tables).
+        from shelter.availability import store
+
+        store.fill_all()
+        db.session.commit()
+        t = lap("availability counts", t)
         _finish(db, dialect)
         t = lap("vacuum analyze", t)
         dataset = _describe(db, url, size, seed, info_users, token)
@@ -586,6 +593,9 @@ def _describe(db, url, size: Size, seed, users, token) -> Dataset:
     counts["active_holds"] = q("SELECT count(*) FROM bed_holds WHERE released_at IS NULL AND expires_at > :now",
                                now=datetime.now(timezone.utc).replace(tzinfo=None)).scalar()
     counts["out_of_service"] = q("SELECT count(*) FROM beds WHERE out_of_service_reason IS NOT NULL").scalar()
+    managed = ", ".join(str(i) for i in CASE_MANAGER_FACILITIES)
+    counts["case_manager_open_stays"] = q(f"SELECT count(*) FROM stays WHERE discharged_at IS NULL "
+                                          f"AND facility_id IN ({managed})").scalar()
     ids = ", ".join(str(i) for i in INTAKE_FACILITIES)
     resident_ids = [r for (r,) in q(f"SELECT resident_id FROM stays WHERE discharged_at IS NULL "
                                     f"AND facility_id IN ({ids}) ORDER BY id LIMIT 200")]

@@ -148,7 +148,7 @@ async def _run(host, port, name, paths, headers, count, concurrency, time_limit,
             elapsed = time.perf_counter() - started
             result.statuses[status] = result.statuses.get(status, 0) + 1
             result.body_bytes += size
-            if 200 <= status < 300:
+            if 200 <= status < 300 or status == 304:  # a 304 is the answer a poll wants
                 result.latencies.append(elapsed)
 
     began = time.perf_counter()

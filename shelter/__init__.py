@@ -14,6 +14,7 @@ event (``shelter.events``); the listeners are connected here, in ``create_app``.
     facilities
     stays
     residents
+    availability
     board
     notifications
     alerts
@@ -117,18 +118,20 @@ def _import_models() -> None:
     from shelter.plans import models as _plans  # noqa: F401
     from shelter.programmes import models as _programmes  # noqa: F401
     from shelter.referrals import models as _referrals  # noqa: F401
+    from shelter.availability import models as _availability  # noqa: F401
 
 
 def _connect_listeners() -> None:
     """Each feature's reactions to the domain events (``shelter.events``). blinker keeps one connection
     per receiver, so building several apps in one process connects each listener once."""
     from shelter.alerts import listeners as alerts
+    from shelter.availability import listeners as availability
     from shelter.followups import listeners as followups
     from shelter.plans import listeners as plans
     from shelter.programmes import listeners as programmes
     from shelter.referrals import listeners as referrals
 
-    for feature in (alerts, followups, plans, programmes, referrals):
+    for feature in (availability, alerts, followups, plans, programmes, referrals):
         feature.connect()
 
 
@@ -158,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.api import programmes as _api_programmes  # noqa: F401
     from shelter.api import facilities as _api_facilities  # noqa: F401
     from shelter.api import referrals as _api_referrals  # noqa: F401
+    from shelter.api import availability as _api_availability  # noqa: F401
     from shelter.plans import review_views as _plans_review_views  # noqa: F401
     from shelter.auth import twostep_views as _auth_twostep_views  # noqa: F401
 

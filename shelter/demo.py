@@ -143,6 +143,11 @@ def load() -> list[tuple[str, str, str]]:
         credentials.append((role.value, email, password))
     _admit_demo_residents(facilities[0], users[Role.INTAKE_STAFF])
     _load_features({f.code: f for f in facilities}, users)
+    # The rooms and beds above were built as objects, not through the facilities service: write their
+    # stored availability counts (shelter.availability) in this transaction too.
+    from shelter.availability import store
+
+    store.fill_all()
     db.session.commit()
     return credentials
 

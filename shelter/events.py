@@ -5,14 +5,20 @@ The feature that owns a change sends a named event and never imports the feature
 
 | event              | sent by                                    | keyword arguments        | listened to by        |
 |--------------------|--------------------------------------------|--------------------------|-----------------------|
-| ``stay_admitted``  | stays (admission)                          | ``by``                   | –                     |
+| ``stay_admitted``  | stays (admission)                          | ``by``                   | availability (over capacity) |
 | ``stay_transferred``| stays (a move to a bed in another facility)| ``from_stay``, ``by``    | –                     |
 | ``stay_closed``    | stays (discharge, or the old stay of a move)| ``by_id``, ``reason``   | programmes, plans     |
 | ``stay_discharged``| stays (discharge)                          | ``by``                   | follow-ups            |
-| ``beds_changed``   | stays, facilities, hold expiry             | ``facility_ids``         | capacity alerts       |
-| ``hold_released``  | stays (release by hand, or expiry)         | ``facility_ids``         | –                     |
+| ``beds_changed``   | stays, facilities, hold expiry             | ``facility_ids``         | availability, capacity alerts, referrals |
+| ``hold_released``  | stays (release by hand, or expiry)         | ``facility_ids``         | referrals             |
 
 The sender of every stay event is the ``Stay``; of ``beds_changed`` and ``hold_released`` this module.
+``beds_changed`` is sent for every change of the beds a facility counts: an admission into a bed, a
+transfer (both facilities), a discharge, a hold placed, released or expired, beds added or removed, a
+bed put out of or back into service, a room whose rules (sex, age group) change or that is deleted.
+The stored availability counts (``shelter.availability``) depend on it: a write path that changes
+beds, assignments or holds without it leaves them wrong until the ``check_availability`` job repairs
+them (and ``tests/availability/test_equality.py`` fails).
 Listeners are connected in ``create_app`` (``shelter._connect_listeners``): each feature's
 ``listeners.py`` says what it listens to, and this module imports no feature.
 

@@ -22,7 +22,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
-from shelter import create_app
+from shelter import create_app, events
 from shelter.config import Config
 from shelter.db import sqlite_begin_immediate
 from shelter.extensions import db
@@ -256,6 +256,9 @@ def make_bed(app, make_room):
         values.update(overrides)
         bed = Bed(room=room or make_room(), **values)
         db.session.add(bed)
+        db.session.flush()
+        # As the facilities service does: the stored availability counts (and capacity rules) follow.
+        events.facilities_changed([bed.room.facility_id])
         db.session.commit()
         return bed
 

@@ -1,7 +1,7 @@
 """field encryption (NIK and its keyed hash, addresses, phones, notes) and two-step sign-in tables
 
 Revision ID: 0016_field_encryption
-Revises: 0014_referrals
+Revises: 0015_availability_counts
 Create Date: 2026-12-04 08:20:00
 
 Upgrade: the columns that become ciphertext get room for it (TEXT) and lose the CHECKs on their
@@ -34,7 +34,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '0016_field_encryption'
-down_revision = '0014_referrals'
+down_revision = '0015_availability_counts'
 branch_labels = None
 depends_on = None
 

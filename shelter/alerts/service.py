@@ -117,16 +117,25 @@ def evaluate_facility(facility_id: int, *, now=None) -> int:
 def evaluate_all(now=None) -> int:
     """The periodic safety net (scheduler, every few minutes): evaluates every active rule, one
     facility per transaction, and commits. Catches what no user action announced, like a hold that
-    expired. Returns how many alerts it recorded."""
-    facility_ids = list(db.session.scalars(
-        sa.select(CapacityRule.facility_id).where(CapacityRule.active.is_(True))
-        .distinct().order_by(CapacityRule.facility_id)
-    ))
+    expired. Returns how many alerts it recorded.
+
+    A first look, without locks, reads every active rule and the stored availability counts
+    (``shelter.availability``: equal to the derivation, expired holds included) in two statements;
+    only the facilities where a rule would change state or has a held-back alert due are then
+    evaluated for real (locked, recounted), so 500 quiet facilities cost two statements, not 500
+    transactions."""
+    from shelter.availability.lookup import for_facilities
+
+    now = now or utcnow()
+    rules = list(db.session.scalars(sa.select(CapacityRule).where(CapacityRule.active.is_(True))))
+    counts = {entry.facility.id: entry for entry in
+              for_facilities({rule.facility_id for rule in rules}, now=now, include_inactive=True)}
+    facility_ids = sorted({rule.facility_id for rule in rules if _may_change(rule, counts.get(rule.facility_id), now)})
     db.session.commit()
     created = 0
     for facility_id in facility_ids:
         try:
-            created += evaluate_facility(facility_id, now=now or utcnow())
+            created += evaluate_facility(facility_id, now=now)
             db.session.commit()
         except Exception as error:  # noqa: BLE001 - one facility's failure must not stop the others' alerts
             db.session.rollback()
@@ -134,6 +143,18 @@ def evaluate_all(now=None) -> int:
             current_app.logger.error("capacity evaluation failed for facility %s: %s", facility_id,
                                      type(error).__name__)
     return created
+
+
+def _may_change(rule: CapacityRule, entry, now: datetime) -> bool:
+    """Whether evaluating this rule could change anything (its state, or a held-back alert now due)."""
+    if entry is None:
+        return True
+    counts = entry.counts if rule.category is None else entry.categories.get(rule.category)
+    if counts is None:
+        return True
+    measure = _measure(counts)
+    return thresholds.next_state(rule, measure) != rule.is_low or (rule.alert_pending
+                                                                   and thresholds.may_alert(rule, now))
 
 
 def _apply(rule: CapacityRule, measure: Measure, now: datetime) -> int:

@@ -53,7 +53,13 @@ def schemas() -> dict:
         "Availability": obj({
             "facilities": {"type": "array", "items": ref("FacilityAvailability")},
             "generated_at": DATE_TIME,
-        }, ("facilities", "generated_at")),
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {**COUNT, "description": "Facilities matching the filters, on every page."},
+            "has_next": {"type": "boolean"},
+        }, ("facilities", "generated_at", "page", "per_page", "total", "has_next"),
+            description="One page of facilities, the most free beds (of the category asked for, else of "
+                        "wheelchair-accessible beds if asked for, else of all beds) first, then by name."),
         "Bed": obj({
             "id": ID,
             "label": {"type": "string"},
@@ -205,12 +211,26 @@ def _in_facility(roles) -> str:
 def paths() -> dict:
     return {
         "/availability": {"get": op(
-            "getAvailability", "Free beds per facility and category", responses(200, "Availability", "Counts", 422),
+            "getAvailability", "Free beds per facility and category",
+            dict(sorted({**responses(200, "Availability", "Counts", 422),
+                         "304": {"description": "Not Modified: the If-None-Match ETag is still current; no body."},
+                         }.items())),
             tags=["beds"],
             parameters=[query_param("kota", enum(Kota), "Only facilities in this kota."),
-                        query_param("kind", enum(FacilityKind), "Only facilities of this kind.")],
-            description="Every active facility, for any signed-in user: counts only. A Rumah Aman appears under "
-                        "its code name; no address and no resident is ever part of this answer.",
+                        query_param("kind", enum(FacilityKind), "Only facilities of this kind."),
+                        query_param("category", enum(CATEGORIES), "Only facilities with beds for this category; "
+                                    "the order and min_free then count its beds."),
+                        query_param("accessible", {"type": "boolean", "default": False},
+                                    "Only facilities with wheelchair-accessible beds (true or false)."),
+                        query_param("min_free", {"type": "integer", "minimum": 0, "maximum": 999, "default": 0},
+                                    "At least this many free beds (of the category, if given)."),
+                        query_param("page", {"type": "integer", "minimum": 1, "default": 1}, "From 1."),
+                        query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                                    "Facilities a page.")],
+            description="Active facilities, for any signed-in user: counts only. A Rumah Aman appears under "
+                        "its code name; no address and no resident is ever part of this answer. The answer "
+                        "carries an ETag from the data's version: send it back in If-None-Match and get 304 "
+                        "Not Modified (no body) while nothing changed.",
         )},
         "/facilities/{facility_id}/beds": {"get": op(
             "listBeds", "The beds of one of your facilities, with their state",

@@ -177,21 +177,6 @@ def run_and_commit(action):
 
 # --- beds and availability ----------------------------------------------------------------------------------
 
-@bp.get("/availability")
-def availability():
-    kota, kind = request.args.get("kota") or None, request.args.get("kind") or None
-    problems = {}
-    if kota is not None and kota not in {k.value for k in Kota}:
-        problems["kota"] = "invalid_choice"
-    if kind is not None and kind not in {k.value for k in FacilityKind}:
-        problems["kind"] = "invalid_choice"
-    if problems:
-        raise invalid(problems)
-    entries = queries.availability(None, kota=kota, kind=kind)
-    return {"facilities": [serialise.availability(entry) for entry in entries],
-            "generated_at": serialise.iso(utcnow())}
-
-
 @bp.get("/facilities/<id:facility_id>/beds")
 def facility_beds(facility_id: int):
     facility = get_facility_or_404(facility_id)

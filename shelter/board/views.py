@@ -5,9 +5,13 @@ user may open (``visible_facility_ids``) show their rooms and beds. The board ne
 resident's name (an occupied bed links to the resident's page, which checks scope and audits the
 view) nor any address; a Rumah Aman appears under its name, which is its code name.
 
-One template serves the page and the htmx fragment (``_board.html``): the filter form and the
-board's own 30-second poll get the fragment alone. The statements a board issues do not grow with
-the number of facilities or beds (``availability`` and ``bed_states`` are fixed-size).
+At province scale the board is small enough for a phone: totals by kota and category, then one page
+of facilities (the most free beds of the chosen category first), filtered, searched and paged in SQL
+on the stored counts (``shelter.availability.lookup``); bed grids only for one chosen facility, or
+when the page's beds are few (``GRID_LIMIT``). One template serves the page and the htmx fragment
+(``_board.html``). Every answer carries an ETag built from the data's version
+(``lookup.version``), the user, the language and the query; a request whose If-None-Match names it
+(the board's own 30-second poll, see static/js/app.js) gets a 304 after one small query.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from shelter import labels
+from shelter.availability import cache, lookup
 from shelter.stays import matching
 from shelter.board.forms import FindBedForm
 from shelter.db import utcnow
@@ -31,10 +38,12 @@ from shelter.stays.labels import CATEGORY_LABELS, category_label, status_label
 bp = Blueprint("board", __name__, url_prefix="/board")
 
 REFRESH_SECONDS = 30
-# Beds drawn on one board at most: beyond this (an administrator's whole province) the board shows the
-# counts and asks for a filter; a page of 25,000 bed cells is neither readable nor fast.
-GRID_LIMIT = 800
+# Beds drawn on one board at most, unless one facility is chosen: beyond this (an administrator's
+# province, a case manager's five facilities) the board shows the counts and a link to each grid.
+GRID_LIMIT = 100
 FILTER_CATEGORIES = ("women", "girls", "boys", "mothers_with_children", "men")
+SEARCH_MAX = 60
+MIN_FREE_MAX = 999
 
 
 bp.add_app_template_global(category_label, "board_category_label")
@@ -43,6 +52,10 @@ bp.add_app_template_global(status_label, "board_status_label")
 
 # --- the board --------------------------------------------------------------------------------------------
 
+def _small_int(raw: str, limit: int) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) <= limit else None
+
+
 @dataclass(frozen=True)
 class Filters:
     kota: str = ""
@@ -50,6 +63,9 @@ class Filters:
     category: str = ""
     accessible: bool = False
     facility: int | None = None
+    q: str = ""
+    min_free: int = 0
+    page: int = 1
 
     @classmethod
     def from_args(cls, args) -> Filters:
@@ -64,25 +80,29 @@ class Filters:
             category=category if category in FILTER_CATEGORIES else "",
             accessible=args.get("accessible", "") in ("1", "on", "true", "yes"),
             facility=int(facility) if facility.isdigit() and 0 < len(facility) <= 10 else None,
+            q=" ".join(args.get("q", "").split())[:SEARCH_MAX],
+            min_free=_small_int(args.get("min_free", ""), MIN_FREE_MAX) or 0,
+            page=_small_int(args.get("page", ""), 100_000) or 1,
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.kota or self.kind or self.category or self.accessible or self.facility)
+        return bool(self.kota or self.kind or self.category or self.accessible or self.facility or self.q
+                    or self.min_free)
 
-    def facility_matches(self, entry) -> bool:
-        facility = entry.facility
-        if self.kota and facility.kota != self.kota:
-            return False
-        if self.kind and facility.kind != self.kind:
-            return False
-        if self.facility and facility.id != self.facility:
-            return False
-        if self.category and not entry.categories[self.category].total:
-            return False
-        if self.accessible and not entry.accessible.total:
-            return False
-        return True
+    def query(self) -> lookup.Query:
+        return lookup.Query(kota=self.kota, kind=self.kind, category=self.category, accessible=self.accessible,
+                            min_free=self.min_free, search=self.q, facility_id=self.facility)
+
+    def args(self, **changes) -> dict:
+        """The query string of this board (for the pages' links), empty values left out."""
+        values = {"kota": self.kota, "kind": self.kind, "category": self.category,
+                  "accessible": "1" if self.accessible else "", "facility": self.facility or "", "q": self.q,
+                  "min_free": self.min_free or "", "page": self.page if self.page > 1 else ""}
+        values.update(changes)
+        if values["page"] == 1:
+            values["page"] = ""
+        return {k: v for k, v in values.items() if v not in ("", None, 0)}
 
     def bed_matches(self, bed) -> bool:
         if self.category and bed.category != self.category:
@@ -116,22 +136,22 @@ class BoardFacility:
 @dataclass
 class Board:
     facilities: list[BoardFacility]
-    all_facilities: list  # every active facility, for the filter's list
+    page: lookup.Page
+    totals: list[lookup.KotaTotals]
     grids_hidden: int = 0  # beds not drawn because there are too many (0: all drawn)
 
 
 def build_board(perms: Permissions, filters: Filters, now: datetime) -> Board:
-    """The board's data in five statements whatever its size: facilities, counts, over-capacity
-    counts (``availability``), beds (``bed_states``) and the over-capacity placements."""
-    every = queries.availability(None, now=now)
-    board = Board(
-        facilities=[BoardFacility(entry=e, inside=perms.sees_inside(e.facility.id))
-                    for e in every if filters.facility_matches(e)],
-        all_facilities=sorted((e.facility for e in every), key=lambda f: f.name.lower()),
-    )
+    """The board's data in a fixed number of statements whatever its size: a page of facilities with
+    their counts and the number of matches, the totals by kota, and (grids drawn) the beds and the
+    over-capacity placements of the facilities shown inside."""
+    query = filters.query()
+    page = lookup.facilities(query, page=filters.page, now=now)
+    board = Board(facilities=[BoardFacility(entry=e, inside=perms.sees_inside(e.facility.id)) for e in page.entries],
+                  page=page, totals=lookup.totals_by_kota(query, now=now))
     inside = {f.facility.id: f for f in board.facilities if f.inside}
     beds_inside = sum(f.entry.counts.total for f in inside.values())
-    if beds_inside > GRID_LIMIT:
+    if beds_inside > GRID_LIMIT and not filters.facility:
         board.grids_hidden = beds_inside
         return board
     rooms: dict[int, BoardRoom] = {}
@@ -150,17 +170,28 @@ def build_board(perms: Permissions, filters: Filters, now: datetime) -> Board:
     return board
 
 
-def board_context(filters: Filters) -> dict:
+def board_context(filters: Filters, etag: str = "") -> dict:
     now = utcnow()
     perms = Permissions(current_user)
     board = build_board(perms, filters, now)
     return {
         "facilities": board.facilities,
-        "all_facilities": board.all_facilities,
+        "page": board.page,
+        "totals": board.totals,
         "grids_hidden": board.grids_hidden,
         "filters": filters,
         "perms": perms,
+        "etag": etag,
         "updated_at": now,
+        "refresh_seconds": REFRESH_SECONDS,
+        "categories": FILTER_CATEGORIES,
+    }
+
+
+def form_context(filters: Filters) -> dict:
+    """The page around the board: its filter form and poll."""
+    return {
+        "filters": filters,
         "refresh_seconds": REFRESH_SECONDS,
         "kota_choices": labels.choices(labels.KOTA),
         "kind_choices": labels.choices(labels.FACILITY_KINDS),
@@ -168,13 +199,38 @@ def board_context(filters: Filters) -> dict:
     }
 
 
+def board_key(perms: Permissions) -> str:
+    """What the board depends on: the data's version, who asks (and what they may see inside), the
+    language and the query. Opaque (a digest)."""
+    visible = "all" if perms.visible is None else ",".join(map(str, sorted(perms.visible)))
+    roles = ",".join(sorted(role.value for role in current_user.roles))
+    return lookup.etag(lookup.version(), current_user.get_id(), roles, visible, get_locale(),
+                       request.query_string.decode("latin-1"))
+
+
 @bp.get("/")
 def index():
+    """The board, or its fragment (filters, the poll). ETag: the board's key and which of the two; the
+    fragment is built once per key and process (``availability.cache``); the page around it, which
+    carries the session's CSRF token, is rendered every time."""
     filters = Filters.from_args(request.args)
-    context = board_context(filters)
+    perms = Permissions(current_user)
+    key = board_key(perms)
+    etag = lookup.etag(key, wants_fragment())
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    board_html = cache.cached("board:" + key, lambda: Markup(render_template(
+        "board/_board.html", **board_context(filters, lookup.etag(key, True)))))
     if wants_fragment():
-        return render_template("board/_board.html", **context)
-    return render_template("board/index.html", **context)
+        body = board_html
+    else:
+        body = render_template("board/index.html", board_html=board_html, **form_context(filters))
+    response = Response(body)
+    response.set_etag(etag)
+    response.headers.add("Vary", "HX-Request")
+    return response
 
 
 @bp.get("/panel/close")
@@ -205,15 +261,22 @@ def find_results(form: FindBedForm) -> tuple[list[matching.FacilityMatch], dict[
 
 @bp.get("/find")
 def find():
+    """Find-a-bed. Its results depend on the data, the question and who asks (what they may do): built
+    once per version of the data and key (``availability.cache``), like the board's fragment."""
     asked = bool(request.args)
     form = FindBedForm(request.args) if asked else FindBedForm(formdata=None)
-    results, kota_of = None, {}
+    perms = Permissions(current_user)
+    context = {"form": form, "results": None, "perms": perms, "asked": asked, "kota_of": {},
+               "updated_at": utcnow()}
     if asked and form.validate():
-        results, kota_of = find_results(form)
-    context = {"form": form, "results": results, "perms": Permissions(current_user), "asked": asked,
-               "kota_of": kota_of, "updated_at": utcnow()}
+        # The ranked results, rendered once per version of the data, question and user (no CSRF token in
+        # them: find-a-bed is a GET form).
+        def build():
+            results, kota_of = find_results(form)
+            return Markup(render_template("board/_find_results.html", results=results, kota_of=kota_of,
+                                          perms=perms, updated_at=utcnow()))
+
+        context["results_html"] = cache.cached("find:" + board_key(perms), build)
     if wants_fragment():
         return render_template("board/_find.html", **context)
     return render_template("board/find.html", **context)
-
-

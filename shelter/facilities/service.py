@@ -166,6 +166,8 @@ def update_room(room: Room, values: dict) -> list[str]:
     changed = _changed(room, values, ROOM_FIELDS)
     if changed:
         audit.record("room.updated", target=room, facility_id=room.facility_id, detail={"fields": changed})
+    if {"sex", "age_group"} & set(changed):  # its beds are now for someone else: counts per category change
+        _capacity_changed(room.facility_id)
     return changed
 
 
@@ -174,6 +176,8 @@ def delete_room(room: Room) -> None:
     facility_id, beds = room.facility_id, len(room.beds)
     _delete_or_raise(room, RoomInUse(room.name))
     audit.record("room.deleted", target=room, facility_id=facility_id, detail={"beds": beds})
+    if beds:
+        _capacity_changed(facility_id)
 
 
 # --- beds --------------------------------------------------------------------------------------------------

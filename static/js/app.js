@@ -12,4 +12,14 @@
     var message = submitter && submitter.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+  // The board's 30-second poll asks "changed since?" with the ETag of the board it shows; a 304
+  // ("nothing changed") leaves the board as it is instead of swapping in an empty answer.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.headers["X-Background-Poll"]) { return; }
+    var tagged = document.querySelector("#board [data-etag]");
+    if (tagged) { event.detail.headers["If-None-Match"] = tagged.getAttribute("data-etag"); }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 304) { event.detail.shouldSwap = false; event.detail.isError = false; }
+  });
 })();

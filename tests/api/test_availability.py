@@ -118,3 +118,39 @@ def test_beds_of_another_facility_are_404(api_as, make_user, world, role):
 def test_admin_sees_any_facility_beds(api_as, admin, world):
     response = api_as(admin).get(f"facilities/{world['b'].id}/beds")
     assert response.status_code == 200 and len(response.get_json()["beds"]) == 2
+
+
+def test_new_filters_pages_and_bad_values(api_as, world, make_facility, make_room, make_bed):
+    many = [make_facility(name=f"Panti Banyak {n}", kota="jakarta_barat") for n in range(3)]
+    for n, facility in enumerate(many):
+        room = make_room(facility=facility, sex="male", age_group="adult")
+        for b in range(n + 1):
+            make_bed(room=room, label=f"L{b}")
+    api = api_as(world["staff_a"])
+    ids = lambda r: [f["id"] for f in r.get_json()["facilities"]]  # noqa: E731
+    men = api.get("availability?category=men")
+    assert ids(men) == [many[2].id, many[1].id, many[0].id]  # the most free men's beds first
+    assert ids(api.get("availability?category=men&min_free=2")) == [many[2].id, many[1].id]
+    assert ids(api.get("availability?accessible=true")) == [world["a"].id]
+    first = api.get("availability?kota=jakarta_barat&per_page=2").get_json()
+    assert (first["page"], first["per_page"], first["total"], first["has_next"]) == (1, 2, 3, True)
+    last = api.get("availability?kota=jakarta_barat&per_page=2&page=2").get_json()
+    assert [f["id"] for f in last["facilities"]] == [many[0].id] and last["has_next"] is False
+    bad = api.get("availability?category=aliens&accessible=maybe&min_free=-1&per_page=1000")
+    assert bad.status_code == 422
+    assert fields(bad) == {"category": "invalid_choice", "accessible": "invalid_choice", "min_free": "invalid_type",
+                           "per_page": "out_of_range"}
+
+
+def test_etag_and_304_until_something_changes(api_as, world):
+    api = api_as(world["staff_a"])
+    first = api.get("availability")
+    etag = first.headers["ETag"]
+    again = api.get("availability", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert api.get("availability?kota=jakarta_timur", headers={"If-None-Match": etag}).status_code == 200
+    stays.place_hold(world["a_beds"][1], by=world["staff_a"], reason="Rujukan")
+    db.session.commit()
+    changed = api.get("availability", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert by_id(changed, world["a"])["held"] == 2

@@ -7,6 +7,7 @@ import re
 
 import sqlalchemy as sa
 
+from shelter.availability import store
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
 from tests.conftest import counting_statements  # noqa: F401  (re-exported for the tests)
@@ -59,5 +60,6 @@ def add_facilities(n: int, *, rooms: int = 1, beds_per_room: int = 5, prefix: st
     room_ids = list(db.session.scalars(sa.select(Room.id).where(Room.facility_id.in_(ids))))
     db.session.execute(sa.insert(Bed), [dict(room_id=r, label=f"B-{b:03d}", wheelchair_accessible=b == 0,
                                              has_crib=False) for r in room_ids for b in range(beds_per_room)])
+    store.fill_all()  # inserted around the services: write their stored counts, as bench/datagen.py does
     db.session.commit()
     return ids

@@ -1,6 +1,6 @@
 """In Chromium: intake staff filter the bed board, admit a resident into a free bed from the board, see
 the counter drop without a page reload, then transfer and discharge them, all in the board's side
-panel. A marker set in window survives (no reload); the ``page`` fixture fails the test on console
+panel; the board's poll gets a 304 once nothing changed and keeps the board as it is. A marker set in window survives (no reload); the ``page`` fixture fails the test on console
 errors or CSP violations."""
 
 from __future__ import annotations
@@ -92,6 +92,31 @@ def test_filter_admit_transfer_and_discharge_from_the_board(make_facility, make_
     expect(page.locator(f"#bed-{second}")).to_have_attribute("data-status", "available")
     page.click("#panel .panel-close")
     expect(page.locator("#panel .action-panel")).to_have_count(0)
+    assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+
+    # The 30-second poll, fired now: it sends the ETag of the board it shows (refreshed after the
+    # discharge), so the answer is a 304 that leaves the board as it is; with an ETag the server no longer
+    # has, a new board is swapped in.
+    page.evaluate("""() => { const poll = document.querySelector("div[hidden][hx-trigger^='every']");
+        poll.setAttribute("hx-trigger", "pollNow"); htmx.process(poll); }""")
+
+    def poll_status() -> int:
+        def is_poll(response):
+            return "/board/" in response.url and response.request.headers.get("x-background-poll") == "1"
+
+        with page.expect_response(is_poll) as answer:
+            page.evaluate("""() => htmx.trigger(document.querySelector("div[hidden][hx-trigger='pollNow']"),
+                                                 "pollNow")""")
+        return answer.value.status
+
+    assert poll_status() == 304
+    expect(free).to_have_text("3")
+    page.evaluate("""() => document.querySelector("#board [data-etag]").setAttribute("data-etag", "old")""")
+    assert poll_status() == 200
+    expect(page.locator("#board [data-etag]")).not_to_have_attribute("data-etag", "old")
+    assert poll_status() == 304
+    expect(free).to_have_text("3")
+    expect(page.locator(f"#bed-{second}")).to_have_attribute("data-status", "available")
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"
 
     stays = _stays(resident_id)
