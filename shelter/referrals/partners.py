@@ -18,13 +18,13 @@ from dataclasses import dataclass, fields
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from shelter import text
 from shelter.audit import service as audit
 from shelter.errors import FieldProblems
 from shelter.extensions import db
 from shelter.labels import KOTA
 from shelter.phones import InvalidPhone, to_e164
 from shelter.referrals.models import Partner, PartnerKind
+from shelter.referrals.rules import one_line
 
 NAME_MAX = 120
 CONTACT_MAX = 120
@@ -46,24 +46,6 @@ class PartnerInput:
     contact_email: str | None = None
 
 
-def _one_line(problems: dict, name: str, value, limit: int, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        problems[name] = "invalid"
-        return ""
-    value = text.clean(value)
-    if required and not value:
-        problems[name] = "required"
-    elif len(value) > limit:
-        problems[name] = "too_long"
-    else:
-        issue = text.problem(value)
-        if issue:
-            problems[name] = issue
-    return value
-
-
 def _name_taken(name: str, partner_id: int | None) -> bool:
     query = sa.select(Partner.id).where(sa.func.lower(Partner.name) == name.lower())
     if partner_id is not None:
@@ -74,7 +56,7 @@ def _name_taken(name: str, partner_id: int | None) -> bool:
 def validate(data: PartnerInput, *, partner_id: int | None = None) -> PartnerInput:
     """Check and normalise; PartnerInvalid with every problem at once."""
     problems: dict[str, str] = {}
-    data.name = _one_line(problems, "name", data.name, NAME_MAX, required=True)
+    data.name = one_line(problems, "name", data.name, NAME_MAX, required=True)
     if "name" not in problems and _name_taken(data.name, partner_id):
         problems["name"] = "taken"
     if data.kind not in {k.value for k in PartnerKind}:
@@ -83,14 +65,14 @@ def validate(data: PartnerInput, *, partner_id: int | None = None) -> PartnerInp
         data.kota = None
     elif data.kota not in KOTA:
         problems["kota"] = "invalid_choice"
-    data.contact_name = _one_line(problems, "contact_name", data.contact_name, CONTACT_MAX)
+    data.contact_name = one_line(problems, "contact_name", data.contact_name, CONTACT_MAX)
     try:
         if not isinstance(data.contact_phone, (str, type(None))):
             raise InvalidPhone()
         data.contact_phone = to_e164(data.contact_phone)
     except InvalidPhone:
         problems["contact_phone"] = "phone_format"
-    email = _one_line(problems, "contact_email", data.contact_email, EMAIL_MAX)
+    email = one_line(problems, "contact_email", data.contact_email, EMAIL_MAX)
     if "contact_email" not in problems and email and not EMAIL_SHAPE.match(email):
         problems["contact_email"] = "email_format"
     data.contact_email = email or None

@@ -130,7 +130,9 @@ class ReferralInput:
     person_nik: str | None = None
 
 
-def _one_line(problems: dict, name: str, value, limit: int, *, required: bool = False) -> str:
+def one_line(problems: dict, name: str, value, limit: int, *, required: bool = False) -> str:
+    """A one-line field cleaned by the names' text rule (``shelter.text``); its problem, if any, goes
+    into ``problems`` as field → code. None counts as empty."""
     value = text.clean(value) if isinstance(value, str) else ("" if value is None else value)
     if not isinstance(value, str):
         problems[name] = "invalid"
@@ -199,17 +201,17 @@ def validate_referral(data: ReferralInput, now: datetime | None = None) -> Refer
         problems["consent_by"] = "child_needs_guardian_consent"
     if data.consent_method not in {c.value for c in ConsentMethod}:
         problems["consent_method"] = "required" if not data.consent_method else "invalid_choice"
-    data.consent_note = _one_line(problems, "consent_note", data.consent_note, CONSENT_NOTE_MAX)
-    data.partner_reference = _one_line(problems, "partner_reference", data.partner_reference, REFERENCE_MAX)
+    data.consent_note = one_line(problems, "consent_note", data.consent_note, CONSENT_NOTE_MAX)
+    data.partner_reference = one_line(problems, "partner_reference", data.partner_reference, REFERENCE_MAX)
     data.summary = _multi_line(problems, "summary", data.summary, SUMMARY_MAX)
-    data.officer_name = _one_line(problems, "officer_name", data.officer_name, NAME_MAX)
+    data.officer_name = one_line(problems, "officer_name", data.officer_name, NAME_MAX)
     try:
         if not isinstance(data.officer_phone, (str, type(None))):
             raise InvalidPhone()
         data.officer_phone = to_e164(data.officer_phone)
     except InvalidPhone:
         problems["officer_phone"] = "phone_format"
-    data.person_name = _one_line(problems, "person_name", data.person_name, NAME_MAX) or None
+    data.person_name = one_line(problems, "person_name", data.person_name, NAME_MAX) or None
     nik = data.person_nik
     if nik is not None and not isinstance(nik, str):
         problems["person_nik"] = "nik_format"
@@ -259,7 +261,7 @@ def _children(problems: dict, data: ReferralInput) -> None:
             problems["children"] = "child_sex"
         if child.name is not None:
             child_problems: dict[str, str] = {}
-            child.name = _one_line(child_problems, "name", child.name, NAME_MAX) or None
+            child.name = one_line(child_problems, "name", child.name, NAME_MAX) or None
             if child_problems:
                 problems["children"] = "child_name"
 
@@ -279,7 +281,7 @@ def validate_decline(reason: str | None, note: str | None) -> tuple[str, str]:
     problems: dict[str, str] = {}
     if reason not in {r.value for r in DeclineReason}:
         problems["reason"] = "required" if not reason else "invalid_choice"
-    note = _one_line(problems, "note", note, NOTE_MAX)
+    note = one_line(problems, "note", note, NOTE_MAX)
     if reason == DeclineReason.OTHER.value and not note and "note" not in problems:
         problems["note"] = "required"
     if problems:
@@ -291,7 +293,7 @@ def validate_closing(outcome: str | None, note: str | None) -> tuple[str, str]:
     problems: dict[str, str] = {}
     if outcome not in CLOSING_OUTCOMES:
         problems["outcome"] = "required" if not outcome else "invalid_choice"
-    note = _one_line(problems, "note", note, NOTE_MAX)
+    note = one_line(problems, "note", note, NOTE_MAX)
     if problems:
         raise ReferralInvalid(problems)
     return outcome, note
@@ -299,7 +301,7 @@ def validate_closing(outcome: str | None, note: str | None) -> tuple[str, str]:
 
 def validate_reason(reason: str | None) -> str:
     problems: dict[str, str] = {}
-    reason = _one_line(problems, "reason", reason, NOTE_MAX, required=True)
+    reason = one_line(problems, "reason", reason, NOTE_MAX, required=True)
     if problems:
         raise ReferralInvalid(problems)
     return reason
