@@ -8,13 +8,12 @@ A stay or plan outside the user's facilities, or an action the user's role does 
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shelter.access import find_stay, roles_required
 from shelter.api.errors import ApiError, invalid, not_found
 from shelter.api.schema import parse_date
 from shelter.api.serialise import iso
-from shelter.api.views import RETRYABLE, bp, json_body
+from shelter.api.views import bp, json_body, run_and_commit
 from shelter.extensions import db
 from shelter.plans import queries, service
 from shelter.plans.models import GoalStatus, PlanGoal, RehabilitationPlan
@@ -96,28 +95,18 @@ def _api_field(name: str) -> str:
     return name.replace("-", "/")
 
 
+def _plan_error(error: Exception) -> ApiError | None:
+    if isinstance(error, service.NotAllowed):
+        return not_found("Plan")
+    if isinstance(error, service.Invalid):
+        return invalid({_api_field(k): v for k, v in error.problems.items()})
+    if isinstance(error, service.PlanError):
+        return ApiError(409, error.code, MESSAGES.get(error.code))
+    return None
+
+
 def run(action):
-    try:
-        result = action()
-        db.session.commit()
-    except service.NotAllowed:
-        db.session.rollback()
-        raise not_found("Plan") from None
-    except service.Invalid as error:
-        db.session.rollback()
-        raise invalid({_api_field(k): v for k, v in error.problems.items()}) from None
-    except service.PlanError as error:
-        db.session.rollback()
-        raise ApiError(409, error.code, MESSAGES.get(error.code)) from None
-    except IntegrityError:
-        db.session.rollback()
-        raise ApiError(409, "conflict") from None
-    except OperationalError as error:
-        db.session.rollback()
-        if getattr(error.orig, "sqlstate", None) in RETRYABLE:
-            raise ApiError(409, "conflict") from None
-        raise
-    return result
+    return run_and_commit(action, _plan_error)
 
 
 def _date(body: dict, name: str, problems: dict, key: str | None = None):

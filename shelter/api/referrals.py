@@ -15,7 +15,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from shelter.access import (decides_offers_in, is_partner, manages_referrals, partner_allowed, referral_clause)
@@ -23,7 +22,7 @@ from shelter.api import serialise, serialise_referrals as as_json
 from shelter.api.errors import ApiError, invalid, not_found
 from shelter.api.openapi_referrals import PER_PAGE
 from shelter.api.schema import parse_date_time
-from shelter.api.views import RETRYABLE, bp, json_body, page_number
+from shelter.api.views import bp, json_body, page_number, run_and_commit
 from shelter.extensions import db
 from shelter.facilities.models import Facility
 from shelter.referrals import acceptance, queries, service, waitlist
@@ -97,25 +96,16 @@ def _api_field(name: str, code: str) -> str:
     return f"{where}/{rest}" if rest else where
 
 
+def _referral_error(error: Exception) -> ApiError | None:
+    if isinstance(error, ReferralInvalid):
+        return invalid({_api_field(k, v): v for k, v in error.problems.items()})
+    if isinstance(error, ReferralError):
+        return ApiError(409, error.code, MESSAGES.get(error.code))
+    return None
+
+
 def run(action):
-    try:
-        result = action()
-        db.session.commit()
-    except ReferralInvalid as error:
-        db.session.rollback()
-        raise invalid({_api_field(k, v): v for k, v in error.problems.items()}) from None
-    except ReferralError as error:
-        db.session.rollback()
-        raise ApiError(409, error.code, MESSAGES.get(error.code)) from None
-    except IntegrityError:
-        db.session.rollback()
-        raise ApiError(409, "conflict") from None
-    except OperationalError as error:
-        db.session.rollback()
-        if getattr(error.orig, "sqlstate", None) in RETRYABLE:
-            raise ApiError(409, "conflict") from None
-        raise
-    return result
+    return run_and_commit(action, _referral_error)
 
 
 def paged(query: sa.Select, page: int) -> tuple[list, int]:

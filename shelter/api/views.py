@@ -156,14 +156,13 @@ def stay_error(error: stays.StayError) -> ApiError:
     return ApiError(409, error.code, str(error) or None)
 
 
-def run_and_commit(action):
-    """Run one service call and commit, mapping what can go wrong to an ApiError."""
+def run_and_commit(action, domain_error=None):
+    """Run one service call and commit, mapping what can go wrong to an ApiError. ``domain_error(error)``
+    turns a feature's domain error into an ApiError (None: not one of its errors, raised as it is); by
+    default the stays' errors are mapped. Every API module's writes go through here."""
     try:
         result = action()
         db.session.commit()
-    except stays.StayError as error:
-        db.session.rollback()
-        raise stay_error(error) from None
     except IntegrityError:
         db.session.rollback()  # a guard in the database said no; nothing was written
         raise ApiError(409, "conflict") from None
@@ -172,7 +171,17 @@ def run_and_commit(action):
         if getattr(error.orig, "sqlstate", None) in RETRYABLE:
             raise ApiError(409, "conflict") from None
         raise
+    except Exception as error:
+        mapped = (domain_error or _stay_error)(error)
+        db.session.rollback()
+        if mapped is None:
+            raise
+        raise mapped from None
     return result
+
+
+def _stay_error(error: Exception) -> ApiError | None:
+    return stay_error(error) if isinstance(error, stays.StayError) else None
 
 
 # --- beds and availability ----------------------------------------------------------------------------------
