@@ -25,17 +25,22 @@ AGE_GROUPS = {"child": _l("Children"), "adult": _l("Adults"),
               "mother_with_children": _l("Mothers with children")}
 
 
-def _lookup(table):
+def lookup(table, *, blank=None):
+    """A label function for a table of code → translated label: an unknown code shows as itself, no
+    code (None or "") as ``blank`` when given. Every feature's ``*_label`` is one of these."""
     def label(code):
+        if not code and blank is not None:
+            return blank
         return table.get(code, code)
     return label
 
 
-facility_kind_label = _lookup(FACILITY_KINDS)
-kota_label = _lookup(KOTA)
-role_label = _lookup(ROLES)
-room_sex_label = _lookup(ROOM_SEXES)
-age_group_label = _lookup(AGE_GROUPS)
+
+facility_kind_label = lookup(FACILITY_KINDS)
+kota_label = lookup(KOTA)
+role_label = lookup(ROLES)
+room_sex_label = lookup(ROOM_SEXES)
+age_group_label = lookup(AGE_GROUPS)
 
 
 def choices(table) -> list[tuple[str, str]]:

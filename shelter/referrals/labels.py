@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from shelter.labels import lookup
+
 from shelter.referrals.models import (AGE_BANDS, ConsentBy, ConsentMethod, DeclineReason, OfferStatus,
                                       ReferralOutcome, ReferralStatus, Urgency)
-from shelter.referrals.partner_labels import PARTNER_KINDS  # one table for the desk and the admin pages
+from shelter.referrals.partner_labels import partner_kind_label  # one table for the desk and the admin pages
 
 URGENCIES = {
     Urgency.EMERGENCY.value: _l("Emergency: tonight"),
@@ -85,23 +87,18 @@ EVENT_KINDS = {
 REORDER_STEPS = {"up": _l("moved up"), "down": _l("moved down")}
 
 
-def _lookup(table):
-    def label(code):
-        return table.get(code, code or "")
-    return label
 
 
-urgency_label = _lookup(URGENCIES)
-referral_status_label = _lookup(STATUSES)
-referral_outcome_label = _lookup(OUTCOMES)
-offer_status_label = _lookup(OFFER_STATUSES)
-decline_reason_label = _lookup(DECLINE_REASONS)
-consent_by_label = _lookup(CONSENT_BY)
-consent_method_label = _lookup(CONSENT_METHODS)
-partner_kind_label = _lookup(PARTNER_KINDS)
-age_band_label = _lookup(AGE_BAND_LABELS)
-referral_event_label = _lookup(EVENT_KINDS)
-reorder_step_label = _lookup(REORDER_STEPS)
+urgency_label = lookup(URGENCIES, blank="")
+referral_status_label = lookup(STATUSES, blank="")
+referral_outcome_label = lookup(OUTCOMES, blank="")
+offer_status_label = lookup(OFFER_STATUSES, blank="")
+decline_reason_label = lookup(DECLINE_REASONS, blank="")
+consent_by_label = lookup(CONSENT_BY, blank="")
+consent_method_label = lookup(CONSENT_METHODS, blank="")
+age_band_label = lookup(AGE_BAND_LABELS, blank="")
+referral_event_label = lookup(EVENT_KINDS, blank="")
+reorder_step_label = lookup(REORDER_STEPS, blank="")
 
 TEMPLATE_GLOBALS = {
     "urgency_label": urgency_label,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from shelter.labels import lookup
+
 PARTNER_KINDS = {
     "police_ppa": _l("Police PPA unit"),
     "uptd_ppa": _l("UPTD PPA"),
@@ -39,15 +41,11 @@ OUTGOING_STATUSES = {
 }
 
 
-def _lookup(table):
-    def label(code):
-        return table.get(code, code)
-    return label
 
 
-partner_kind_label = _lookup(PARTNER_KINDS)
-service_kind_label = _lookup(SERVICE_KINDS)
-outgoing_status_label = _lookup(OUTGOING_STATUSES)
+partner_kind_label = lookup(PARTNER_KINDS)
+service_kind_label = lookup(SERVICE_KINDS)
+outgoing_status_label = lookup(OUTGOING_STATUSES)
 
 
 def register(app) -> None:
