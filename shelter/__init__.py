@@ -24,6 +24,8 @@ event (``shelter.events``); the listeners are connected here, in ``create_app``.
     programmes
     referrals
     worklists
+    reports
+    exports
     admin
     api
     scheduler
