@@ -374,3 +374,24 @@ def referral_facility_named(user, facility: Facility | None, *, offered_by_id: i
         return True
     return user.is_admin or facility.id in user.facility_ids or (
         offered_by_id is not None and offered_by_id == user.id)
+
+
+# --- reports ------------------------------------------------------------------------------------------
+# A facility's report: the people who work there (any role) and admins; a kota's or the province's:
+# admins, case managers and facility managers. Counts below 3 are hidden whenever the figures leave a
+# facility's scope (every kota and province report, and everything the API serves, for everyone).
+
+def sees_report(user, scope) -> bool:
+    if is_partner(user) or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    if scope.level == "facility":
+        return scope.facility_id in user.facility_ids
+    return user.has_role(Role.CASE_MANAGER, Role.FACILITY_MANAGER)
+
+
+def report_suppressed(user, scope) -> bool:
+    if scope.level != "facility":
+        return True
+    return not (user.is_admin or scope.facility_id in user.facility_ids)
