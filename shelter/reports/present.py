@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import format_decimal, get_locale
 from markupsafe import Markup
 
@@ -40,6 +40,8 @@ def cell_text(cell: Cell, column: Column) -> str:
 def drill_url(cell: Cell) -> str | None:
     """The list behind a count; none for a suppressed cell (its list would name the few people)."""
     if cell.drill is None or cell.suppressed:
+        return None
+    if cell.drill.endpoint not in current_app.view_functions:  # a list not (yet) served: plain text
         return None
     return url_for(cell.drill.endpoint, **cell.drill.args)
 

@@ -51,7 +51,7 @@ def build_xlsx(report: Report, *, period_label: str, status: str) -> bytes:
     book = Workbook()
     about = book.active
     about.title = _("Report")
-    facts = [(_("Monthly report"), report.scope_title), (_("Period"), period_label),
+    facts = [(_("Monthly report"), report.scope_title), (_("Reporting period"), period_label),
              (_("First day"), report.period.start), (_("Last day"), date.fromordinal(report.period.end.toordinal() - 1)),
              (_("Status"), status), (_("Generated (UTC)"), report.generated_at.replace(tzinfo=None))]
     if report.suppressed:
