@@ -62,14 +62,21 @@ def chart_table(report: Report, chart: Chart) -> Table | None:
 
 
 def is_empty(report: Report) -> bool:
-    """No figure in the period: every count and number is 0 or missing, none hidden as "<3"."""
+    """Nothing happened in the period: every chart (the activity: occupancy, admissions, outcomes,
+    stays, follow-ups) is 0 or missing throughout, and no count is hidden as "<3" (that is someone).
+    Tables of what is there regardless (beds in service) do not count. A report without charts is
+    empty when all its numbers are 0 or missing."""
+    for table in report.tables:
+        if any(cell.suppressed for row in table.rows for cell in row):
+            return False
+    if report.charts:
+        return all(value in (None, 0, 0.0) for chart in report.charts for series in chart.series
+                   for value in series.values)
     for table in report.tables:
         numeric = [i for i, column in enumerate(table.columns) if is_numeric(column)]
         for row in table.rows:
-            for i in numeric:
-                cell = row[i] if i < len(row) else None
-                if cell is not None and (cell.suppressed or (cell.value not in (None, 0, 0.0))):
-                    return False
+            if any(i < len(row) and row[i].value not in (None, 0, 0.0) for i in numeric):
+                return False
     return True
 
 
