@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.reports import figures
 from shelter.reports.model import Period, ReportScope, ScopeLevel
@@ -79,9 +80,16 @@ def make_stay(app, make_resident, make_bed):
 def make_followup(app):
     from shelter.followups.models import FollowUp
 
+    steps = iter(range(1, 1000))
+
     def make(stay, due_on, status="open", done_on=None):
-        followup = FollowUp(stay_id=stay.id, resident_id=stay.resident_id, facility_id=stay.facility_id, step=1,
-                            offset_days=7, due_on=due_on, planned_method="phone_call", status=status, done_on=done_on)
+        closed = status != "open"
+        followup = FollowUp(stay_id=stay.id, resident_id=stay.resident_id, facility_id=stay.facility_id, step=next(steps),
+                            offset_days=7, due_on=due_on, planned_method="phone_call", status=status,
+                            done_on=(done_on or due_on) if closed else None,
+                            recorded_at=utcnow() if closed else None,
+                            method="phone_call" if status == "done" else None,
+                            outcome="stable" if status == "done" else None)
         db.session.add(followup)
         db.session.commit()
         return followup
