@@ -160,19 +160,21 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.referrals.views.partners import bp as partners_bp
     from shelter.worklists.views import bp as worklists_bp
     from shelter.reports.views import bp as reports_bp
+    from shelter.reports.lists_views import bp as report_lists_bp
     # Feature modules that add routes to a blueprint of another module, before it is registered.
     from shelter.api import assessments as _api_assessments, plans as _api_plans  # noqa: F401
     from shelter.api import programmes as _api_programmes  # noqa: F401
     from shelter.api import facilities as _api_facilities  # noqa: F401
     from shelter.api import referrals as _api_referrals  # noqa: F401
     from shelter.api import availability as _api_availability  # noqa: F401
+    from shelter.api import reports as _api_reports  # noqa: F401
     from shelter.plans import review_views as _plans_review_views  # noqa: F401
     from shelter.auth import twostep_views as _auth_twostep_views  # noqa: F401
     from shelter.reports import monthly_views as _reports_monthly_views  # noqa: F401
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
                stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,
-               programmes_bp, referrals_bp, partners_bp, outgoing_bp, worklists_bp, reports_bp):
+               programmes_bp, referrals_bp, partners_bp, outgoing_bp, worklists_bp, reports_bp, report_lists_bp):
         app.register_blueprint(bp)
 
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 from functools import cache
 
 from shelter.api import (openapi_assessments, openapi_core, openapi_plans, openapi_programmes,
-                         openapi_referrals)
+                         openapi_referrals, openapi_reports)
 from shelter.api.openapi_core import PER_PAGE
 
 __all__ = ["PER_PAGE", "PARTS", "document"]  # PER_PAGE: the residents list's page size, for the views
 
-PARTS = (openapi_core, openapi_assessments, openapi_plans, openapi_programmes, openapi_referrals)
+PARTS = (openapi_core, openapi_assessments, openapi_plans, openapi_programmes, openapi_referrals, openapi_reports)
 
 DESCRIPTION = (
     "Beds, residents and stays of Jakarta's social-service shelters. Send a token from "

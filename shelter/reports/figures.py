@@ -34,11 +34,14 @@ def report_context(user, scope: ReportScope, period: Period, *, suppress: bool |
 
 
 def build_report(user, scope: ReportScope, period: Period, *, suppress: bool | None = None) -> Report:
-    ctx = report_context(user, scope, period, suppress=suppress)
+    return build_from_context(report_context(user, scope, period, suppress=suppress))
+
+
+def build_from_context(ctx: Context) -> Report:
     tables, charts = [], []
     for section in SECTIONS:
         more_tables, more_charts = section.build(ctx)
         tables += more_tables
         charts += more_charts
-    return Report(scope=scope, scope_title=ctx.title, period=period, generated_at=utcnow(),
+    return Report(scope=ctx.scope, scope_title=ctx.title, period=ctx.period, generated_at=utcnow(),
                   suppressed=ctx.suppress, tables=tables, charts=charts)

@@ -29,7 +29,7 @@ def document_operations() -> set[tuple[str, str]]:
 def test_document_lists_exactly_the_app_routes(app):
     assert document()["servers"] == [{"url": PREFIX}]
     assert document_operations() == app_operations(app)
-    assert len(document_operations()) == 45
+    assert len(document_operations()) == 48
 
 
 def test_path_parameters_match_the_templates():
@@ -114,7 +114,7 @@ def test_parts_build_on_openapi_parts_alone():
 
     parts = [path.stem for path in folder.glob("openapi_*.py") if path.stem != "openapi_parts"]
     assert set(parts) == {"openapi_core", "openapi_assessments", "openapi_plans", "openapi_programmes",
-                          "openapi_referrals"}
+                          "openapi_referrals", "openapi_reports"}
     for name in parts:
         assert api_imports(name) == {"shelter.api.openapi_parts"}, name
     assert api_imports("openapi_parts") == set()
