@@ -132,3 +132,15 @@ def test_another_facilitys_report_is_a_404_like_a_missing_one(client, world, tem
     assert page_of(elsewhere) == page_of(missing) == page_of(malformed) == page_of(province)
     own = client.get(template.format(scope=f"facility={world.other.id}", month=month(world)))
     assert own.status_code == (404 if "sign" in template else 200)  # a caseworker does not sign
+
+
+def test_every_count_on_the_dashboard_opens_its_list(client, world):
+    from html import unescape
+
+    login(client, world.manager)
+    page = client.get(f"/reports/dashboard?facility={world.facility.id}&month={month(world)}").get_data(as_text=True)
+    links = sorted({unescape(href) for href in re.findall(r'<td class="num"[^>]*><a href="([^"]+)"', page)})
+    assert len(links) >= 5
+    for href in links:
+        assert f"facility={world.facility.id}" in href
+        assert client.get(href).status_code == 200, href
