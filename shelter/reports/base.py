@@ -131,6 +131,39 @@ def calendar(period: Period, name: str = "days", *, plus_days: int = 0):
     return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte(name)
 
 
+def day_of(ctx, moment):
+    """SQL: the index (0…) of the period's day that ``moment`` falls in; 0 before the period, the last
+    day's index after it. Compared with each day's start as a bound parameter: exact on both databases."""
+    starts = [utc_bounds(d) for d in days_of(ctx.period)][1:]
+    if not starts:
+        return sa.literal(0)
+    return sa.case(*[(moment < start, i) for i, start in enumerate(starts)], else_=len(starts))
+
+
+def last_day_before(ctx, moment):
+    """SQL: the index of the last day that an interval ending at ``moment`` (exclusive) overlaps: -1
+    when it ends before the period starts, the last day's index when it ends after the period (or
+    ``moment`` is NULL: still open)."""
+    bounds = [utc_bounds(d) for d in days_of(ctx.period)]
+    return sa.case((moment.is_(None), len(bounds) - 1),
+                   *[(moment <= start, i - 1) for i, start in enumerate(bounds)], else_=len(bounds) - 1)
+
+
+def spread(groups, days: int) -> list[int]:
+    """Per day, how many of the (first day, last day, count) groups cover it (a difference array)."""
+    change = [0] * (days + 1)
+    for first, last, n in groups:
+        first, last = max(int(first), 0), min(int(last), days - 1)
+        if first <= last:
+            change[first] += n
+            change[last + 1] -= n
+    running, out = 0, []
+    for i in range(days):
+        running += change[i]
+        out.append(running)
+    return out
+
+
 def days_between(later, earlier):
     """SQL: days (a float) from ``earlier`` to ``later``, on the dialect in use."""
     if db.engine.dialect.name == "postgresql":

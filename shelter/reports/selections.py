@@ -76,7 +76,7 @@ def stay_clause(ctx, figure: str, args):
         day = _day(args, "day")
         if day is None or not (ctx.period.start <= day < ctx.period.end):
             return None
-        condition = occupies(utc_bounds(day), utc_bounds(day + timedelta(days=1)))
+        condition = occupies(ctx, utc_bounds(day), utc_bounds(day + timedelta(days=1)))
         if figure == "over_capacity":
             condition = sa.and_(condition, Stay.over_capacity)
     elif figure == "at_start":
@@ -84,17 +84,17 @@ def stay_clause(ctx, figure: str, args):
     elif figure == "at_end":
         condition = present_at(ctx.hi)
     elif figure == "admitted":
-        condition = admitted_between(*span)
+        condition = admitted_between(ctx, *span)
     elif figure == "admitted_all":
         condition = sa.and_(Stay.admitted_at >= ctx.lo, Stay.admitted_at < ctx.hi)
     elif figure == "moved":
-        condition = sa.and_(transferred_in(), Stay.admitted_at >= ctx.lo, Stay.admitted_at < ctx.hi)
+        condition = sa.and_(transferred_in(ctx), Stay.admitted_at >= ctx.lo, Stay.admitted_at < ctx.hi)
     elif figure == "discharged":
-        condition = discharged_between(*span)
+        condition = discharged_between(ctx, *span)
         if value:
             condition = sa.and_(condition, Stay.discharge_outcome == value)
     elif figure in ("los_discharged", "los_open"):
-        condition = (discharged_between(ctx.lo, ctx.hi) if figure == "los_discharged" else present_at(ctx.hi))
+        condition = (discharged_between(ctx, ctx.lo, ctx.hi) if figure == "los_discharged" else present_at(ctx.hi))
         if value:
             days = fig_people.los_discharged_days() if figure == "los_discharged" else fig_people.los_open_days(ctx)
             condition = sa.and_(condition, fig_people.bucket_clause(days, value))
