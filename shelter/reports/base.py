@@ -66,8 +66,16 @@ class Context:
         return [p.id for p in self.places]
 
     def in_scope(self, column):
-        """SQL condition: ``column`` (a facility id) is one of the contributing facilities."""
-        return column.in_(self.ids) if self.ids else sa.false()
+        """SQL condition: ``column`` (a facility id) is one of the contributing facilities: the same rule
+        as ``contributing``, as a subquery (not hundreds of bound ids in every statement)."""
+        if not self.places:
+            return sa.false()
+        if self.scope.level is ScopeLevel.facility:
+            return column == self.scope.facility_id
+        ids = sa.select(Facility.id).where(Facility.is_active.is_(True))
+        if self.scope.level is ScopeLevel.kota:
+            ids = ids.where(Facility.kota == self.scope.kota)
+        return column.in_(ids)
 
     @property
     def safe_house_ids(self) -> list[int]:
