@@ -3,7 +3,8 @@
 *Residents served* are the people with a stay in the report's facilities that overlaps the period,
 each counted once. Their **age band is their age on the first day of the period** (from the birth
 date; when only an estimated age is known, that age as recorded). Protection categories: a person
-may have several, so that table does not add up to the number of residents.
+may have several, so that table does not add up to the number of residents. The kota of origin is
+typed text: its counts have no list behind them (the text would have to go into a URL).
 
 **Length of stay** is measured per stay, in whole days: for stays discharged in the period, from
 admission to discharge; for stays still open at the end of the period, from admission to the end.
@@ -106,7 +107,8 @@ def _histogram(ctx, days, condition) -> dict[int, int]:
 
 
 def _table(ctx, key, title, first_title, values: list[tuple[str, str, int]], figure) -> Table:
-    rows = [[ctx.text(label), ctx.count(n, ("residents", figure, {"value": code}))] for code, label, n in values]
+    rows = [[ctx.text(label), ctx.count(n, ("residents", figure, {"value": code}) if figure else None)]
+            for code, label, n in values]
     return Table(key, title, [Column(key.split("_by_")[1], first_title, ColumnKind.text),
                               Column("count", _("Residents"))], rows)
 
@@ -137,7 +139,7 @@ def build(ctx):
     origin_rows = sorted(((o, o, n) for o, n in origins.items() if o), key=lambda r: (-r[2], r[0]))
     origin_rows.append((UNKNOWN, _("Unknown"), origins.get(None, 0) + origins.get("", 0)))
     tables.append(_table(ctx, "residents_by_origin", _("Residents by kota of origin"), _("Kota of origin"),
-                         origin_rows, "origin"))
+                         origin_rows, None))  # typed text: never in a URL, so no list behind it
     los_tables, los_charts = _length_of_stay(ctx)
     return tables + los_tables, los_charts
 

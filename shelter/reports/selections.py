@@ -117,10 +117,6 @@ def resident_clause(ctx, figure: str, args):
     if figure == "category" and value:
         return sa.and_(served, Resident.id.in_(sa.select(ResidentCategory.resident_id)
                                                .where(ResidentCategory.category == value)))
-    if figure == "origin" and value:
-        if value == fig_people.UNKNOWN:
-            return sa.and_(served, sa.or_(Resident.kota_of_origin.is_(None), Resident.kota_of_origin == ""))
-        return sa.and_(served, Resident.kota_of_origin == value)
     return None
 
 
