@@ -3,13 +3,16 @@ UTC, a calendar of its days for SQL, and the cells (suppression below 3, drill-d
 
 **Which facilities contribute.** A facility report: that facility. A kota or province report: every
 active panti in it, and its Rumah Aman only when they cannot be singled out: when at least two
-Rumah Aman contribute, or at least one panti does (then they are folded into the totals). Rows per
+Rumah Aman have stays in the period, or at least one panti has (then they are folded into the totals). Rows per
 facility or per kota never name a Rumah Aman: they are merged into one row "Rumah Aman (gabungan)"
-when at least two contribute, else counted in the totals only (``facility_rows``).
+when at least two have residents in the figures, else counted in the totals only (``facility_rows``).
 
 **Statements.** Every figure is one aggregate statement (``GROUP BY``) over the scope's facilities
-and the period, so a report's statement count does not depend on the data. Days are joined from a
-small calendar of the period built here (``calendar``, at most 366 rows, the same SQL on SQLite
+and the period, so a report's statement count does not depend on the data. A record's day is found
+by comparing its moment with each day's start (``day_of``, ``last_day_before``: bound parameters, the
+same SQL on SQLite and PostgreSQL), and records covering several days are grouped by (first day, last
+day) and spread over the days in Python (``spread``); where a day must be joined, a small calendar of
+the period is built here (``calendar``, at most 366 rows, the same SQL on SQLite
 and PostgreSQL), each day carrying its WIB bounds in UTC.
 """
 
@@ -26,6 +29,7 @@ from shelter.db import UTCDateTime
 from shelter.extensions import db
 from shelter.facilities.models import Facility, FacilityKind
 from shelter.labels import kota_label
+from shelter.stays.models import Stay
 from shelter.localtime import zone
 from shelter.reports.model import (SUPPRESS_BELOW, Cell, Drill, Period, ReportScope, ScopeLevel)
 from shelter.reports.scopes import period_args, scope_args
@@ -75,6 +79,8 @@ class Context:
         ids = sa.select(Facility.id).where(Facility.is_active.is_(True))
         if self.scope.level is ScopeLevel.kota:
             ids = ids.where(Facility.kota == self.scope.kota)
+        if not self.safe_house_ids:  # none, or left out (``contributing``)
+            ids = ids.where(Facility.kind != FacilityKind.RUMAH_AMAN.value)
         return column.in_(ids)
 
     @property
@@ -186,8 +192,10 @@ def date_plus(column, days: int):
     return sa.func.date(column, f"{days:+d} days")
 
 
-def contributing(scope: ReportScope) -> tuple[list[Place], str]:
-    """The facilities whose records make the report, and the report's title. One statement."""
+def contributing(scope: ReportScope, period: Period) -> tuple[list[Place], str]:
+    """The facilities whose records make the report, and the report's title. Two statements: the
+    facilities, and which of them have stays in the period (a Rumah Aman is left out of a kota or
+    province report unless two of them have, or a panti has: else the totals would be its own)."""
     query = sa.select(Facility.id, Facility.name, Facility.kind, Facility.kota).order_by(Facility.name, Facility.id)
     if scope.level is ScopeLevel.facility:
         rows = db.session.execute(query.where(Facility.id == scope.facility_id)).all()
@@ -197,26 +205,32 @@ def contributing(scope: ReportScope) -> tuple[list[Place], str]:
     if scope.level is ScopeLevel.kota:
         query = query.where(Facility.kota == scope.kota)
     places = [Place(*r) for r in db.session.execute(query).all()]
-    safe = [p for p in places if p.is_safe_house]
-    if len(safe) < 2 and len(safe) == len(places):  # a lone Rumah Aman would be the whole report
-        places = []
+    lo, hi = utc_bounds(period.start), utc_bounds(period.end)
+    busy = set(db.session.scalars(sa.select(Stay.facility_id).distinct().where(
+        Stay.facility_id.in_([p.id for p in places]), Stay.admitted_at < hi,
+        sa.or_(Stay.discharged_at.is_(None), Stay.discharged_at >= lo))))
+    busy_safe = sum(1 for p in places if p.is_safe_house and p.id in busy)
+    busy_panti = sum(1 for p in places if not p.is_safe_house and p.id in busy)
+    if busy_safe < 2 and not busy_panti:
+        places = [p for p in places if not p.is_safe_house]
     title = kota_label(scope.kota) if scope.level is ScopeLevel.kota else _("Province of DKI Jakarta")
     return places, str(title)
 
 
 def facility_rows(ctx: Context, values: dict[int, dict[str, int]]) -> list[tuple[str, str | None, dict[str, int]]]:
     """(label, group key for drill-downs, values) per row of a per-facility table in a kota or province
-    report: one row per panti; the Rumah Aman merged into "Rumah Aman (gabungan)" when there are two or
-    more, else left out (their numbers stay in the totals)."""
-    rows, merged = [], {}
+    report: one row per panti; the Rumah Aman merged into "Rumah Aman (gabungan)" when two or more of them
+    have residents in the figures, else left out (their numbers stay in the totals)."""
+    rows, merged, active = [], {}, 0
     for place in ctx.places:
         numbers = values.get(place.id, {})
         if place.is_safe_house:
+            active += any(v for k, v in numbers.items() if k != "beds")  # it has residents in the figures
             for key, value in numbers.items():
                 merged[key] = merged.get(key, 0) + value
             continue
         rows.append((place.name, str(place.id), numbers))
-    if len(ctx.safe_house_ids) >= 2:
+    if active >= 2:
         rows.append((_("Rumah Aman (combined)"), SAFE_HOUSES_GROUP, merged))
     return rows
 

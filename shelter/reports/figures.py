@@ -30,8 +30,8 @@ SECTIONS = (fig_stays, fig_people, fig_care, fig_referrals)
 
 
 def report_context(user, scope: ReportScope, period: Period, *, suppress: bool | None = None) -> Context:
-    """What the figures and the lists behind them are computed over. One statement."""
-    places, title = contributing(scope)
+    """What the figures and the lists behind them are computed over. Two statements."""
+    places, title = contributing(scope, period)
     hidden = access.report_suppressed(user, scope) if suppress is None else suppress or access.report_suppressed(user, scope)
     return Context(scope=scope, period=period, suppress=hidden, places=places, title=title, today=local_today())
 

@@ -48,7 +48,7 @@ def _group(ctx, args):
     if not group:
         return sa.true()
     if group == SAFE_HOUSES_GROUP:
-        return Stay.facility_id.in_(ctx.safe_house_ids) if len(ctx.safe_house_ids) >= 2 else None
+        return Stay.facility_id.in_(ctx.safe_house_ids) if len(ctx.safe_house_ids) >= 2 else None  # the merged row
     if not group.isdigit() or int(group) not in {p.id for p in ctx.places if not p.is_safe_house}:
         return None
     return Stay.facility_id == int(group)
