@@ -65,7 +65,7 @@ ID_ARGUMENTS = {
     "followup_id": "followup", "hold_id": "hold", "contact_id": "contact", "person_id": "person",
     "user_id": "staff", "rule_id": "rule", "step_id": "step", "message_id": "message",
     "referral_id": "referral", "offer_id": "offer", "partner_id": "partner", "outgoing_id": "outgoing",
-    "token_id": "partner_token",
+    "token_id": "partner_token", "kota": "kota",
 }
 
 
@@ -156,7 +156,7 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
         "version": version.id, "programme": programme.id, "session": session.id, "enrollment": enrollment.id,
         "followup": followup.id, "hold": hold.id, "contact": contact.id, "person": person.id,
         "staff": safe_caseworker.id, "rule": rule.id, "step": step.id if step else 1,
-        "message": message.id if message else 1, **referral_ids,
+        "message": message.id if message else 1, "kota": safe_house.kota, **referral_ids,
     }
     journey.panti_stay_id = panti_stay.id
     return journey

@@ -109,6 +109,7 @@ class FollowUp(db.Model):
                            name="done_has_outcome"),
         sa.Index("ix_follow_ups_facility_due", "facility_id", "status", "due_on"),
         sa.Index("ix_follow_ups_caseworker_due", "caseworker_id", "status", "due_on"),
+        sa.Index("ix_follow_ups_due_on", "due_on"),  # reports: the follow-ups due in a period (0020)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

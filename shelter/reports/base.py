@@ -3,13 +3,16 @@ UTC, a calendar of its days for SQL, and the cells (suppression below 3, drill-d
 
 **Which facilities contribute.** A facility report: that facility. A kota or province report: every
 active panti in it, and its Rumah Aman only when they cannot be singled out: when at least two
-Rumah Aman contribute, or at least one panti does (then they are folded into the totals). Rows per
+Rumah Aman have stays in the period, or at least one panti has (then they are folded into the totals). Rows per
 facility or per kota never name a Rumah Aman: they are merged into one row "Rumah Aman (gabungan)"
-when at least two contribute, else counted in the totals only (``facility_rows``).
+when at least two have residents in the figures, else counted in the totals only (``facility_rows``).
 
 **Statements.** Every figure is one aggregate statement (``GROUP BY``) over the scope's facilities
-and the period, so a report's statement count does not depend on the data. Days are joined from a
-small calendar of the period built here (``calendar``, at most 366 rows, the same SQL on SQLite
+and the period, so a report's statement count does not depend on the data. A record's day is found
+by comparing its moment with each day's start (``day_of``, ``last_day_before``: bound parameters, the
+same SQL on SQLite and PostgreSQL), and records covering several days are grouped by (first day, last
+day) and spread over the days in Python (``spread``); where a day must be joined, a small calendar of
+the period is built here (``calendar``, at most 366 rows, the same SQL on SQLite
 and PostgreSQL), each day carrying its WIB bounds in UTC.
 """
 
@@ -26,6 +29,7 @@ from shelter.db import UTCDateTime
 from shelter.extensions import db
 from shelter.facilities.models import Facility, FacilityKind
 from shelter.labels import kota_label
+from shelter.stays.models import Stay
 from shelter.localtime import zone
 from shelter.reports.model import (SUPPRESS_BELOW, Cell, Drill, Period, ReportScope, ScopeLevel)
 from shelter.reports.scopes import period_args, scope_args
@@ -66,8 +70,18 @@ class Context:
         return [p.id for p in self.places]
 
     def in_scope(self, column):
-        """SQL condition: ``column`` (a facility id) is one of the contributing facilities."""
-        return column.in_(self.ids) if self.ids else sa.false()
+        """SQL condition: ``column`` (a facility id) is one of the contributing facilities: the same rule
+        as ``contributing``, as a subquery (not hundreds of bound ids in every statement)."""
+        if not self.places:
+            return sa.false()
+        if self.scope.level is ScopeLevel.facility:
+            return column == self.scope.facility_id
+        ids = sa.select(Facility.id).where(Facility.is_active.is_(True))
+        if self.scope.level is ScopeLevel.kota:
+            ids = ids.where(Facility.kota == self.scope.kota)
+        if not self.safe_house_ids:  # none, or left out (``contributing``)
+            ids = ids.where(Facility.kind != FacilityKind.RUMAH_AMAN.value)
+        return column.in_(ids)
 
     @property
     def safe_house_ids(self) -> list[int]:
@@ -131,6 +145,39 @@ def calendar(period: Period, name: str = "days", *, plus_days: int = 0):
     return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte(name)
 
 
+def day_of(ctx, moment):
+    """SQL: the index (0…) of the period's day that ``moment`` falls in; 0 before the period, the last
+    day's index after it. Compared with each day's start as a bound parameter: exact on both databases."""
+    starts = [utc_bounds(d) for d in days_of(ctx.period)][1:]
+    if not starts:
+        return sa.literal(0)
+    return sa.case(*[(moment < start, i) for i, start in enumerate(starts)], else_=len(starts))
+
+
+def last_day_before(ctx, moment):
+    """SQL: the index of the last day that an interval ending at ``moment`` (exclusive) overlaps: -1
+    when it ends before the period starts, the last day's index when it ends after the period (or
+    ``moment`` is NULL: still open)."""
+    bounds = [utc_bounds(d) for d in days_of(ctx.period)]
+    return sa.case((moment.is_(None), len(bounds) - 1),
+                   *[(moment <= start, i - 1) for i, start in enumerate(bounds)], else_=len(bounds) - 1)
+
+
+def spread(groups, days: int) -> list[int]:
+    """Per day, how many of the (first day, last day, count) groups cover it (a difference array)."""
+    change = [0] * (days + 1)
+    for first, last, n in groups:
+        first, last = max(int(first), 0), min(int(last), days - 1)
+        if first <= last:
+            change[first] += n
+            change[last + 1] -= n
+    running, out = 0, []
+    for i in range(days):
+        running += change[i]
+        out.append(running)
+    return out
+
+
 def days_between(later, earlier):
     """SQL: days (a float) from ``earlier`` to ``later``, on the dialect in use."""
     if db.engine.dialect.name == "postgresql":
@@ -145,8 +192,10 @@ def date_plus(column, days: int):
     return sa.func.date(column, f"{days:+d} days")
 
 
-def contributing(scope: ReportScope) -> tuple[list[Place], str]:
-    """The facilities whose records make the report, and the report's title. One statement."""
+def contributing(scope: ReportScope, period: Period) -> tuple[list[Place], str]:
+    """The facilities whose records make the report, and the report's title. Two statements: the
+    facilities, and which of them have stays in the period (a Rumah Aman is left out of a kota or
+    province report unless two of them have, or a panti has: else the totals would be its own)."""
     query = sa.select(Facility.id, Facility.name, Facility.kind, Facility.kota).order_by(Facility.name, Facility.id)
     if scope.level is ScopeLevel.facility:
         rows = db.session.execute(query.where(Facility.id == scope.facility_id)).all()
@@ -156,26 +205,32 @@ def contributing(scope: ReportScope) -> tuple[list[Place], str]:
     if scope.level is ScopeLevel.kota:
         query = query.where(Facility.kota == scope.kota)
     places = [Place(*r) for r in db.session.execute(query).all()]
-    safe = [p for p in places if p.is_safe_house]
-    if len(safe) < 2 and len(safe) == len(places):  # a lone Rumah Aman would be the whole report
-        places = []
+    lo, hi = utc_bounds(period.start), utc_bounds(period.end)
+    busy = set(db.session.scalars(sa.select(Stay.facility_id).distinct().where(
+        Stay.facility_id.in_([p.id for p in places]), Stay.admitted_at < hi,
+        sa.or_(Stay.discharged_at.is_(None), Stay.discharged_at >= lo))))
+    busy_safe = sum(1 for p in places if p.is_safe_house and p.id in busy)
+    busy_panti = sum(1 for p in places if not p.is_safe_house and p.id in busy)
+    if busy_safe < 2 and not busy_panti:
+        places = [p for p in places if not p.is_safe_house]
     title = kota_label(scope.kota) if scope.level is ScopeLevel.kota else _("Province of DKI Jakarta")
     return places, str(title)
 
 
 def facility_rows(ctx: Context, values: dict[int, dict[str, int]]) -> list[tuple[str, str | None, dict[str, int]]]:
     """(label, group key for drill-downs, values) per row of a per-facility table in a kota or province
-    report: one row per panti; the Rumah Aman merged into "Rumah Aman (gabungan)" when there are two or
-    more, else left out (their numbers stay in the totals)."""
-    rows, merged = [], {}
+    report: one row per panti; the Rumah Aman merged into "Rumah Aman (gabungan)" when two or more of them
+    have residents in the figures, else left out (their numbers stay in the totals)."""
+    rows, merged, active = [], {}, 0
     for place in ctx.places:
         numbers = values.get(place.id, {})
         if place.is_safe_house:
+            active += any(v for k, v in numbers.items() if k != "beds")  # it has residents in the figures
             for key, value in numbers.items():
                 merged[key] = merged.get(key, 0) + value
             continue
         rows.append((place.name, str(place.id), numbers))
-    if len(ctx.safe_house_ids) >= 2:
+    if active >= 2:
         rows.append((_("Rumah Aman (combined)"), SAFE_HOUSES_GROUP, merged))
     return rows
 

@@ -3,7 +3,8 @@
 *Residents served* are the people with a stay in the report's facilities that overlaps the period,
 each counted once. Their **age band is their age on the first day of the period** (from the birth
 date; when only an estimated age is known, that age as recorded). Protection categories: a person
-may have several, so that table does not add up to the number of residents.
+may have several, so that table does not add up to the number of residents. The kota of origin is
+typed text: its counts have no list behind them (the text would have to go into a URL).
 
 **Length of stay** is measured per stay, in whole days: for stays discharged in the period, from
 admission to discharge; for stays still open at the end of the period, from admission to the end.
@@ -12,6 +13,7 @@ A move between two facilities of the report is not a discharge (``stay_sql``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
@@ -81,11 +83,21 @@ def bucket_clause(days_expression, key: str):
     return sa.false()
 
 
-def _grouped(ctx, expression, *, join_categories=False) -> dict:
-    query = sa.select(expression, sa.func.count(sa.distinct(Resident.id))).select_from(Resident)
-    if join_categories:
-        query = query.join(ResidentCategory, ResidentCategory.resident_id == Resident.id)
-    return dict(db.session.execute(query.where(served_clause(ctx)).group_by(expression)).all())
+def _people(ctx):
+    """One statement: the residents served, counted by (sex, age band, kota of origin), and by protection
+    category, from one pass over them (a CTE used by both halves of a UNION ALL)."""
+    text = sa.String()
+    served = (sa.select(Resident.id.label("id"), Resident.sex.label("sex"),
+                        age_band_expression(ctx.period.start).label("band"), Resident.kota_of_origin.label("origin"))
+              .where(served_clause(ctx)).cte("served"))
+    people = (sa.select(sa.literal("person", text), served.c.sex, served.c.band, served.c.origin,
+                        sa.cast(sa.null(), text), sa.func.count())
+              .group_by(served.c.sex, served.c.band, served.c.origin))
+    categories = (sa.select(sa.literal("category", text), sa.cast(sa.null(), text), sa.cast(sa.null(), text),
+                            sa.cast(sa.null(), text), ResidentCategory.category, sa.func.count())
+                  .select_from(served).join(ResidentCategory, ResidentCategory.resident_id == served.c.id)
+                  .group_by(ResidentCategory.category))
+    return sa.union_all(people, categories)
 
 
 def _histogram(ctx, days, condition) -> dict[int, int]:
@@ -95,17 +107,22 @@ def _histogram(ctx, days, condition) -> dict[int, int]:
 
 
 def _table(ctx, key, title, first_title, values: list[tuple[str, str, int]], figure) -> Table:
-    rows = [[ctx.text(label), ctx.count(n, ("residents", figure, {"value": code}))] for code, label, n in values]
+    rows = [[ctx.text(label), ctx.count(n, ("residents", figure, {"value": code}) if figure else None)]
+            for code, label, n in values]
     return Table(key, title, [Column(key.split("_by_")[1], first_title, ColumnKind.text),
                               Column("count", _("Residents"))], rows)
 
 
 def build(ctx):
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Resident).where(served_clause(ctx))) or 0
-    sexes = _grouped(ctx, Resident.sex)
-    bands = _grouped(ctx, age_band_expression(ctx.period.start))
-    categories = _grouped(ctx, ResidentCategory.category, join_categories=True)
-    origins = _grouped(ctx, Resident.kota_of_origin)
+    sexes, bands, origins, categories = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
+    for part, sex, age_band, origin, category, n in db.session.execute(_people(ctx)):
+        if part == "person":
+            sexes[sex] += n
+            bands[age_band] += n
+            origins[origin] += n
+        else:
+            categories[category] += n
+    total = sum(sexes.values())
     tables = [Table("residents_served", _("Residents served in the period"),
                     [Column("figure", _("Figure"), ColumnKind.text), Column("count", _("Residents"))],
                     [[ctx.text(_("Residents with a stay in the period")), ctx.count(total, ("residents", "served", {}))]])]
@@ -122,13 +139,13 @@ def build(ctx):
     origin_rows = sorted(((o, o, n) for o, n in origins.items() if o), key=lambda r: (-r[2], r[0]))
     origin_rows.append((UNKNOWN, _("Unknown"), origins.get(None, 0) + origins.get("", 0)))
     tables.append(_table(ctx, "residents_by_origin", _("Residents by kota of origin"), _("Kota of origin"),
-                         origin_rows, "origin"))
+                         origin_rows, None))  # typed text: never in a URL, so no list behind it
     los_tables, los_charts = _length_of_stay(ctx)
     return tables + los_tables, los_charts
 
 
 def _length_of_stay(ctx):
-    discharged = _histogram(ctx, los_discharged_days(), discharged_between(ctx.lo, ctx.hi))
+    discharged = _histogram(ctx, los_discharged_days(), discharged_between(ctx, ctx.lo, ctx.hi))
     still_in = _histogram(ctx, los_open_days(ctx), present_at(ctx.hi))
     stats = []
     for label, figure, hist in ((_("Discharged in the period"), "los_discharged", discharged),

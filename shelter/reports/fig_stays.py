@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Room
-from shelter.reports.base import calendar, days_between, days_of, facility_rows
+from shelter.reports.base import day_of, days_between, days_of, facility_rows, last_day_before, spread
 from shelter.reports.model import Cell, Chart, ChartKind, Column, ColumnKind, ScopeLevel, Series, Table
-from shelter.reports.stay_sql import (admitted_between, discharged_between, flag, joined_stays, occupies,
-                                      present_at, touches_period, transferred_in, transferred_out)
+from shelter.reports.stay_sql import (admitted_between, discharged_between, flag, joined_stays, present_at,
+                                      touches_period, transferred_in)
 from shelter.residents.labels import discharge_outcome_label
 from shelter.stays.labels import category_label
 from shelter.stays.models import BedAssignment, BedHold, DischargeOutcome, Stay
@@ -22,42 +22,53 @@ from shelter.stays.queries import CATEGORIES, bed_category_expression
 
 
 def _daily(ctx) -> dict[int, dict]:
-    days = calendar(ctx.period)
-    query = (sa.select(days.c.day,
-                       sa.func.sum(flag(occupies(days.c.lo, days.c.hi))).label("occupied"),
-                       sa.func.sum(flag(sa.and_(occupies(days.c.lo, days.c.hi), Stay.over_capacity))).label("over"),
-                       sa.func.sum(flag(admitted_between(days.c.lo, days.c.hi))).label("admitted"),
-                       sa.func.sum(flag(discharged_between(days.c.lo, days.c.hi))).label("discharged"))
-             .select_from(joined_stays(ctx))
-             .join(days, sa.and_(Stay.admitted_at < days.c.hi,
-                                 sa.or_(Stay.discharged_at.is_(None), Stay.discharged_at >= days.c.lo)))
-             .where(touches_period(ctx)).group_by(days.c.day))
-    return {row.day: row._asdict() for row in db.session.execute(query)}
+    """Per day: occupied, over capacity, admitted, discharged. One statement grouping the stays that
+    touch the period by (first day, last day, day admitted, day discharged, over capacity): a few
+    hundred groups at most, spread over the days here (no join of days and stays)."""
+    first = day_of(ctx, Stay.admitted_at) + flag(sa.and_(transferred_in(ctx), Stay.admitted_at >= ctx.lo))
+    last = last_day_before(ctx, Stay.discharged_at)
+    admitted = sa.case((admitted_between(ctx, ctx.lo, ctx.hi), day_of(ctx, Stay.admitted_at)), else_=None)
+    discharged = sa.case((discharged_between(ctx, ctx.lo, ctx.hi), day_of(ctx, Stay.discharged_at)), else_=None)
+    over = flag(Stay.over_capacity)
+    query = (sa.select(first, last, admitted, discharged, over, sa.func.count()).select_from(joined_stays(ctx))
+             .where(touches_period(ctx)).group_by(first, last, admitted, discharged, over))
+    rows = db.session.execute(query).all()
+    days = ctx.period.days
+    occupied = spread([(f, l, n) for f, l, _a, _d, _o, n in rows], days)
+    over_capacity = spread([(f, l, n) for f, l, _a, _d, o, n in rows if o], days)
+    out = {i: {"occupied": occupied[i], "over": over_capacity[i], "admitted": 0, "discharged": 0} for i in range(days)}
+    for _f, _l, a, d, _o, n in rows:
+        if a is not None:
+            out[int(a)]["admitted"] += n
+        if d is not None:
+            out[int(d)]["discharged"] += n
+    return out
 
 
 def _held(ctx) -> dict[int, int]:
-    days = calendar(ctx.period)
+    """Beds held per day (a hold counts on every day it overlaps)."""
     ends = sa.func.coalesce(BedHold.released_at, BedHold.expires_at)
-    query = (sa.select(days.c.day, sa.func.count(sa.distinct(BedHold.bed_id)))
-             .select_from(BedHold).join(Bed, Bed.id == BedHold.bed_id).join(Room, Room.id == Bed.room_id)
-             .join(days, sa.and_(BedHold.created_at < days.c.hi, ends > days.c.lo))
-             .where(ctx.in_scope(Room.facility_id), BedHold.created_at < ctx.hi, ends > ctx.lo)
-             .group_by(days.c.day))
-    return dict(db.session.execute(query).all())
+    first, last = day_of(ctx, BedHold.created_at), last_day_before(ctx, ends)
+    query = (sa.select(first, last, sa.func.count()).select_from(BedHold).join(Bed, Bed.id == BedHold.bed_id)
+             .join(Room, Room.id == Bed.room_id)
+             .where(ctx.in_scope(Room.facility_id), BedHold.created_at < ctx.hi, ends > ctx.lo).group_by(first, last))
+    return dict(enumerate(spread(db.session.execute(query).all(), ctx.period.days)))
 
 
 def _by_category(ctx) -> dict[tuple[int, str], int]:
-    """Beds occupied per day and bed category (a bed is occupied on a day an assignment overlaps)."""
-    days = calendar(ctx.period)
+    """Beds occupied per day and bed category: a bed counts on every day one of its assignments overlaps
+    (a resident moved to another bed during the day leaves both beds counted that day)."""
     category = bed_category_expression()
-    query = (sa.select(days.c.day, category, sa.func.count(sa.distinct(BedAssignment.bed_id)))
+    first, last = day_of(ctx, BedAssignment.started_at), last_day_before(ctx, BedAssignment.ended_at)
+    query = (sa.select(category, first, last, sa.func.count())
              .select_from(BedAssignment).join(Bed, Bed.id == BedAssignment.bed_id).join(Room, Room.id == Bed.room_id)
-             .join(days, sa.and_(BedAssignment.started_at < days.c.hi,
-                                 sa.or_(BedAssignment.ended_at.is_(None), BedAssignment.ended_at > days.c.lo)))
              .where(ctx.in_scope(Room.facility_id), BedAssignment.started_at < ctx.hi,
                     sa.or_(BedAssignment.ended_at.is_(None), BedAssignment.ended_at > ctx.lo))
-             .group_by(days.c.day, category))
-    return {(day, cat): n for day, cat, n in db.session.execute(query)}
+             .group_by(category, first, last))
+    groups: dict[str, list] = defaultdict(list)
+    for cat, f, l, n in db.session.execute(query):
+        groups[cat].append((f, l, n))
+    return {(i, cat): n for cat, g in groups.items() for i, n in enumerate(spread(g, ctx.period.days))}
 
 
 def _beds(ctx) -> dict[int, dict[str, int]]:
@@ -80,9 +91,9 @@ def _per_facility(ctx) -> dict[int, dict[str, int]]:
     query = (sa.select(Stay.facility_id,
                        sa.func.sum(flag(present_at(ctx.lo))).label("at_start"),
                        sa.func.sum(flag(present_at(ctx.hi))).label("at_end"),
-                       sa.func.sum(flag(admitted_between(ctx.lo, ctx.hi))).label("admitted"),
-                       sa.func.sum(flag(discharged_between(ctx.lo, ctx.hi))).label("discharged"),
-                       sa.func.sum(flag(sa.and_(transferred_in(), Stay.admitted_at >= ctx.lo))).label("moved"),
+                       sa.func.sum(flag(admitted_between(ctx, ctx.lo, ctx.hi))).label("admitted"),
+                       sa.func.sum(flag(discharged_between(ctx, ctx.lo, ctx.hi))).label("discharged"),
+                       sa.func.sum(flag(sa.and_(transferred_in(ctx), Stay.admitted_at >= ctx.lo))).label("moved"),
                        sa.func.sum(days_between(clipped_end, clipped_start)).label("resident_days"))
              .select_from(joined_stays(ctx)).where(touches_period(ctx)).group_by(Stay.facility_id))
     return {row.facility_id: {k: (v or 0) for k, v in row._asdict().items() if k != "facility_id"}
@@ -91,7 +102,7 @@ def _per_facility(ctx) -> dict[int, dict[str, int]]:
 
 def _outcomes(ctx) -> dict[str, int]:
     query = (sa.select(Stay.discharge_outcome, sa.func.count()).select_from(joined_stays(ctx))
-             .where(ctx.in_scope(Stay.facility_id), discharged_between(ctx.lo, ctx.hi))
+             .where(ctx.in_scope(Stay.facility_id), discharged_between(ctx, ctx.lo, ctx.hi))
              .group_by(Stay.discharge_outcome))
     return dict(db.session.execute(query).all())
 

@@ -47,7 +47,10 @@ def list_page(user, ctx, kind: str, figure: str, args, page: int = 1, per_page: 
         clause = selections.resident_clause(ctx, figure, args)
         if clause is None:
             return None
-        base = sa.select(Resident.id).where(clause, access.resident_scope_clause(user))
+        # Served in one of the user's own facilities: a stay elsewhere (a Rumah Aman's) never lists them.
+        own = sa.select(Stay.resident_id).where(access.episode_clause(user, Stay.facility_id), Stay.admitted_at < ctx.hi,
+                                                sa.or_(Stay.discharged_at.is_(None), Stay.discharged_at > ctx.lo))
+        base = sa.select(Resident.id).where(clause, access.resident_scope_clause(user), Resident.id.in_(own))
         columns = (Resident.id, Resident.full_name, Resident.sex, Resident.birth_date, Resident.estimated_age,
                    Resident.kota_of_origin)
         return _page(base, columns, (Resident.full_name, Resident.id), page, per_page)

@@ -48,7 +48,7 @@ def _group(ctx, args):
     if not group:
         return sa.true()
     if group == SAFE_HOUSES_GROUP:
-        return Stay.facility_id.in_(ctx.safe_house_ids) if len(ctx.safe_house_ids) >= 2 else None
+        return Stay.facility_id.in_(ctx.safe_house_ids) if len(ctx.safe_house_ids) >= 2 else None  # the merged row
     if not group.isdigit() or int(group) not in {p.id for p in ctx.places if not p.is_safe_house}:
         return None
     return Stay.facility_id == int(group)
@@ -76,7 +76,7 @@ def stay_clause(ctx, figure: str, args):
         day = _day(args, "day")
         if day is None or not (ctx.period.start <= day < ctx.period.end):
             return None
-        condition = occupies(utc_bounds(day), utc_bounds(day + timedelta(days=1)))
+        condition = occupies(ctx, utc_bounds(day), utc_bounds(day + timedelta(days=1)))
         if figure == "over_capacity":
             condition = sa.and_(condition, Stay.over_capacity)
     elif figure == "at_start":
@@ -84,17 +84,17 @@ def stay_clause(ctx, figure: str, args):
     elif figure == "at_end":
         condition = present_at(ctx.hi)
     elif figure == "admitted":
-        condition = admitted_between(*span)
+        condition = admitted_between(ctx, *span)
     elif figure == "admitted_all":
         condition = sa.and_(Stay.admitted_at >= ctx.lo, Stay.admitted_at < ctx.hi)
     elif figure == "moved":
-        condition = sa.and_(transferred_in(), Stay.admitted_at >= ctx.lo, Stay.admitted_at < ctx.hi)
+        condition = sa.and_(transferred_in(ctx), Stay.admitted_at >= ctx.lo, Stay.admitted_at < ctx.hi)
     elif figure == "discharged":
-        condition = discharged_between(*span)
+        condition = discharged_between(ctx, *span)
         if value:
             condition = sa.and_(condition, Stay.discharge_outcome == value)
     elif figure in ("los_discharged", "los_open"):
-        condition = (discharged_between(ctx.lo, ctx.hi) if figure == "los_discharged" else present_at(ctx.hi))
+        condition = (discharged_between(ctx, ctx.lo, ctx.hi) if figure == "los_discharged" else present_at(ctx.hi))
         if value:
             days = fig_people.los_discharged_days() if figure == "los_discharged" else fig_people.los_open_days(ctx)
             condition = sa.and_(condition, fig_people.bucket_clause(days, value))
@@ -117,10 +117,6 @@ def resident_clause(ctx, figure: str, args):
     if figure == "category" and value:
         return sa.and_(served, Resident.id.in_(sa.select(ResidentCategory.resident_id)
                                                .where(ResidentCategory.category == value)))
-    if figure == "origin" and value:
-        if value == fig_people.UNKNOWN:
-            return sa.and_(served, sa.or_(Resident.kota_of_origin.is_(None), Resident.kota_of_origin == ""))
-        return sa.and_(served, Resident.kota_of_origin == value)
     return None
 
 

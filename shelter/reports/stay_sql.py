@@ -20,18 +20,20 @@ Next = aliased(Stay, name="next_stay")
 
 
 def joined_stays(ctx):
-    """``FROM stays LEFT JOIN`` the stay it continues and the stay continuing it, when those are in the
-    report's scope (transfers within the scope)."""
-    return (sa.outerjoin(Stay, Prev, sa.and_(Prev.id == Stay.previous_stay_id, ctx.in_scope(Prev.facility_id)))
-            .outerjoin(Next, sa.and_(Next.previous_stay_id == Stay.id, ctx.in_scope(Next.facility_id))))
+    """The FROM of the stay figures: ``stays`` (transfers are looked up per stay, by index, in
+    ``transferred_in`` and ``transferred_out``)."""
+    return Stay.__table__
 
 
-def transferred_in():
-    return Prev.id.is_not(None)
+def transferred_in(ctx):
+    """The stay continues one in the report's scope (a move between two of its facilities)."""
+    return sa.and_(Stay.previous_stay_id.is_not(None), sa.exists().where(
+        Prev.id == Stay.previous_stay_id, ctx.in_scope(Prev.facility_id)).correlate(Stay))
 
 
-def transferred_out():
-    return Next.id.is_not(None)
+def transferred_out(ctx):
+    """A stay in the report's scope continues this one."""
+    return sa.exists().where(Next.previous_stay_id == Stay.id, ctx.in_scope(Next.facility_id)).correlate(Stay)
 
 
 def touches_period(ctx):
@@ -44,18 +46,18 @@ def present_at(moment):
     return sa.and_(Stay.admitted_at <= moment, sa.or_(Stay.discharged_at.is_(None), Stay.discharged_at > moment))
 
 
-def occupies(lo, hi):
+def occupies(ctx, lo, hi):
     """The stay counts as occupying the day [lo, hi) (see the module docstring)."""
     return sa.and_(Stay.admitted_at < hi, sa.or_(Stay.discharged_at.is_(None), Stay.discharged_at > lo),
-                   sa.not_(sa.and_(transferred_in(), Stay.admitted_at >= lo)))
+                   sa.not_(sa.and_(Stay.admitted_at >= lo, transferred_in(ctx))))
 
 
-def admitted_between(lo, hi):
-    return sa.and_(Stay.admitted_at >= lo, Stay.admitted_at < hi, sa.not_(transferred_in()))
+def admitted_between(ctx, lo, hi):
+    return sa.and_(Stay.admitted_at >= lo, Stay.admitted_at < hi, sa.not_(transferred_in(ctx)))
 
 
-def discharged_between(lo, hi):
-    return sa.and_(Stay.discharged_at >= lo, Stay.discharged_at < hi, sa.not_(transferred_out()))
+def discharged_between(ctx, lo, hi):
+    return sa.and_(Stay.discharged_at >= lo, Stay.discharged_at < hi, sa.not_(transferred_out(ctx)))
 
 
 def flag(condition):

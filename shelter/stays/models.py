@@ -36,6 +36,10 @@ class Stay(db.Model):
         sa.Index("ix_stays_open_by_facility", "facility_id", "id",
                  sqlite_where=sa.text("discharged_at IS NULL"),
                  postgresql_where=sa.text("discharged_at IS NULL")),
+        # Reports: the stays touching a period, and the stay continuing a transferred one (0020).
+        sa.Index("ix_stays_admitted_at", "admitted_at"),
+        sa.Index("ix_stays_discharged_at", "discharged_at"),
+        sa.Index("ix_stays_previous_stay_id", "previous_stay_id"),
         sa.CheckConstraint("discharged_at IS NULL OR discharged_at >= admitted_at", name="discharge_after_admission"),
         sa.CheckConstraint(
             "discharge_outcome IS NULL OR discharge_outcome IN ("
@@ -82,6 +86,7 @@ class BedAssignment(db.Model):
         sa.Index("uq_bed_assignments_one_open_per_stay", "stay_id", unique=True,
                  sqlite_where=sa.text("ended_at IS NULL"), postgresql_where=sa.text("ended_at IS NULL")),
         sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+        sa.Index("ix_bed_assignments_ended_at", "ended_at"),  # reports: the assignments of a period (0020)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

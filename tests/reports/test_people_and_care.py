@@ -81,3 +81,54 @@ def test_sms_by_status(app, admin, make_facility):
     db.session.commit()
     report = exact_report(admin, PROVINCE, OCTOBER)
     assert [cells[1].value for cells in report.table("sms").rows] == [2, 1, 1, 1]
+
+
+def test_plans_reviewed_on_time_and_programme_attendance(app, admin, make_facility, make_stay, make_resident):
+    from datetime import time
+
+    from shelter.plans.models import PlanVersion, RehabilitationPlan
+    from shelter.programmes.models import Attendance, Enrollment, Programme, ProgrammeSession
+
+    a = make_facility()
+    stays = [make_stay(a, wib(2026, 8, day, 9)) for day in (1, 2)]
+    on_time, late = (RehabilitationPlan(stay_id=s.id, status="approved") for s in stays)
+    db.session.add_all([on_time, late])
+    db.session.flush()
+    for plan, approved, reviewed in ((on_time, date(2026, 9, 20), date(2026, 10, 15)),   # 25 days: on time
+                                     (late, date(2026, 9, 1), date(2026, 10, 10))):       # 39 days: late
+        db.session.add_all([PlanVersion(plan_id=plan.id, number=1, kind="approval", effective_on=approved, snapshot={}),
+                            PlanVersion(plan_id=plan.id, number=2, kind="review", effective_on=reviewed, snapshot={})])
+    third = RehabilitationPlan(stay_id=make_stay(a, wib(2026, 10, 1, 9)).id, status="approved")
+    db.session.add(third)
+    db.session.flush()
+    db.session.add(PlanVersion(plan_id=third.id, number=1, kind="approval", effective_on=date(2026, 10, 6), snapshot={}))
+
+    programme = Programme(facility_id=a.id, name="Menjahit", capacity=10, starts_on=date(2026, 9, 1),
+                          ends_on=date(2026, 12, 1), weekdays="1", start_time=time(9), duration_minutes=60)
+    db.session.add(programme)
+    db.session.flush()
+    sessions = [ProgrammeSession(programme_id=programme.id, session_date=date(2026, m, d), starts_at=wib(2026, m, d, 9),
+                                 ends_at=wib(2026, m, d, 10)) for m, d in ((9, 28), (10, 5), (10, 12))]
+    db.session.add_all(sessions)
+    enrolments = []
+    for n, (stay, enrolled, completed) in enumerate(((stays[0], wib(2026, 10, 2, 9), None),
+                                                     (stays[1], wib(2026, 9, 2, 9), wib(2026, 10, 20, 9)))):
+        e = Enrollment(programme_id=programme.id, resident_id=stay.resident_id, stay_id=stay.id,
+                       status="completed" if completed else "enrolled", seat=n + 1, enrolled_at=enrolled,
+                       completed_at=completed)
+        db.session.add(e)
+        enrolments.append(e)
+    db.session.flush()
+    for session, e, status in ((sessions[0], enrolments[1], "absent"),  # September: not counted
+                               (sessions[1], enrolments[0], "present"), (sessions[1], enrolments[1], "absent"),
+                               (sessions[2], enrolments[0], "present"), (sessions[2], enrolments[1], "excused")):
+        db.session.add(Attendance(session_id=session.id, enrollment_id=e.id, status=status))
+    db.session.commit()
+
+    report = exact_report(admin, facility_scope(a), OCTOBER)
+    plans = {c[0].value: (c[1].value, c[2].value) for c in report.table("plans").rows}
+    assert plans["Plans approved"][0] == 1 and plans["Plan reviews"][0] == 2
+    assert plans["Reviewed on time"] == (1, 50.0)
+    programmes = {c[0].value: (c[1].value, c[2].value) for c in report.table("programmes").rows}
+    assert programmes["Enrolments"][0] == 1 and programmes["Completions"][0] == 1
+    assert programmes["Attendance rate"] == (3, 66.7)  # 2 present of 3 present or absent; excused left out

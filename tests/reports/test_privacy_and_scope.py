@@ -68,6 +68,17 @@ def test_two_or_more_rumah_aman_are_merged_into_one_row(app, admin, make_facilit
     assert "Melati" not in repr(province) and "Kenanga" not in repr(province)
 
 
+def test_a_merged_row_needs_two_rumah_aman_with_residents(app, admin, make_facility, make_stay):
+    panti = make_facility(name="Panti Terbuka")
+    melati = make_facility(name="Melati", kind="rumah_aman")
+    make_facility(name="Kenanga", kind="rumah_aman")  # no one there this month
+    for facility in (panti, melati, melati, melati):
+        make_stay(facility, wib(2026, 10, 3, 9))
+    province = build_report(admin, PROVINCE, OCTOBER)
+    assert labels(province, "facilities") == ["Panti Terbuka"]  # a "combined" row would be Melati alone
+    assert summary(province)["admitted"].value == 4
+
+
 def test_the_api_never_names_a_rumah_aman_and_always_suppresses(app, admin, make_facility, make_stay):
     make_facility(name="Panti Terbuka")
     safe = make_facility(name="Melati", kind="rumah_aman")
@@ -118,3 +129,15 @@ def test_bad_periods_are_422_with_the_field(app, admin):
         answer = api.get(f"reports/province?{query}")
         assert answer.status_code == 422 and answer.get_json()["error"]["fields"] == {field: code}, query
     assert api.get("reports/kota/atlantis").status_code == 404
+
+
+def test_a_kota_whose_only_residents_are_in_one_rumah_aman_shows_none_of_them(app, admin, make_facility, make_stay,
+                                                                               make_bed, make_room):
+    make_bed(make_room(make_facility(name="Panti Sepi", kota="kepulauan_seribu")))  # open, but empty this month
+    safe = make_facility(name="Melati", kind="rumah_aman", kota="kepulauan_seribu")
+    for day in (3, 4, 5):
+        make_stay(safe, wib(2026, 10, day, 9))
+    kota = build_report(admin, kota_scope("kepulauan_seribu"), OCTOBER)
+    assert summary(kota)["admitted"].value == 0 and labels(kota, "facilities") == ["Panti Sepi"]
+    assert max(c.value for c in (r[1] for r in kota.table("occupancy_by_day").rows)) == 0
+    assert "Melati" not in repr(kota)

@@ -74,3 +74,21 @@ def test_lists_are_paginated(app, admin, make_facility, make_stay, client, login
     assert lists.PER_PAGE == 50 and first.text.count("/stays/") == 50
     second = client.get(f"/reports/lists/stays?facility={a.id}&month=2026-10&figure=admitted&page=2")
     assert second.text.count("/stays/") == 10
+
+
+def test_the_residents_list_shows_only_people_served_in_the_users_facilities(app, make_user, make_facility,
+                                                                              make_resident, make_stay, client,
+                                                                              login_as):
+    a = make_facility(name="Panti A")
+    safe, other = make_facility(kind="rumah_aman"), make_facility()
+    here = make_resident(a, full_name="Dewi Tinggal Di Sini")
+    moved = make_resident(a, full_name="Sari Pindah Ke Rumah Aman")  # registered at A, served elsewhere
+    make_stay(a, wib(2026, 10, 2, 9), resident=here)
+    make_stay(safe, wib(2026, 10, 3, 9), resident=moved)
+    make_stay(other, wib(2026, 10, 4, 9))
+    manager = make_user(roles=("case_manager",), facilities=[a])
+    login_as(manager)
+    page = client.get("/reports/lists/residents?month=2026-10&figure=served")
+    assert page.status_code == 200
+    assert "Dewi Tinggal Di Sini" in page.text and "Sari Pindah Ke Rumah Aman" not in page.text
+    assert client.get("/reports/lists/residents?month=2026-10&figure=origin&value=x").status_code == 404
