@@ -527,10 +527,15 @@ def _users_and_token(db):
     from shelter.auth.models import TwoStep
     from shelter.db import utcnow
 
-    db.session.add(TwoStep(user_id=admin.id, secret=pyotp.random_base32(), confirmed_at=utcnow()))
-    trusted = twostep.trust_browser(admin)
+    # Users of a Rumah Aman need it too (the case manager's facilities include one): every bench user
+    # is enrolled, each with a remembered browser of its own.
+    trusted = {}
+    for role, user in (("admin", admin), ("case_manager", case_manager), ("intake_staff", intake)):
+        db.session.add(TwoStep(user_id=user.id, secret=pyotp.random_base32(), confirmed_at=utcnow()))
+        trusted[role] = twostep.trust_browser(user)
     users = {"admin": admin.email, "intake_staff": intake.email, "case_manager": case_manager.email,
-             "case_manager_id": case_manager.id, "intake_staff_id": intake.id, "trusted_browser": trusted}
+             "case_manager_id": case_manager.id, "intake_staff_id": intake.id, "trusted_browser": trusted["admin"],
+             "trusted_browsers": trusted}
     db.session.commit()
     db.session.close()  # no open transaction (on SQLite: no write lock) while the bulk load goes on
     return users, token
@@ -628,3 +633,9 @@ if __name__ == "__main__":  # python bench/datagen.py URL F B S
     ds = generate(url_, Size(f_, b_, s_))
     print(ds.counts)
     os._exit(0)
+
+
+def trusted_browser(users: dict, role: str) -> str | None:
+    """The remembered-browser token of the bench user of ``role`` (data sets built before every user
+    was enrolled know only the admin's)."""
+    return (users.get("trusted_browsers") or {}).get(role) or (users.get("trusted_browser") if role == "admin" else None)
