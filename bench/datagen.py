@@ -623,7 +623,32 @@ def load_existing(url: str, size: Size, seed: int) -> Dataset | None:
     data = json.loads(path.read_text())
     if data.get("size") != asdict(size) or data.get("seed") != seed or data.get("url") != url:
         return None
+    if "trusted_browsers" not in data.get("users", {}) or not _schema_is_current(url):
+        print(f"not reusing {path.name}: built by an older bench or schema; building it again", flush=True)
+        return None
     return Dataset(**data)
+
+
+def _schema_is_current(url: str) -> bool:
+    """The database is at the migrations' head (a data set built before a new table lacks it)."""
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory(str(BENCH_DIR.parent / "migrations")).get_heads())
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+    return current == heads
+
+
+def trusted_browser(users: dict, role: str) -> str | None:
+    """The remembered-browser token of the bench user of ``role`` (data sets built before every user
+    was enrolled know only the admin's)."""
+    return (users.get("trusted_browsers") or {}).get(role) or (users.get("trusted_browser") if role == "admin" else None)
 
 
 if __name__ == "__main__":  # python bench/datagen.py URL F B S
@@ -634,8 +659,3 @@ if __name__ == "__main__":  # python bench/datagen.py URL F B S
     print(ds.counts)
     os._exit(0)
 
-
-def trusted_browser(users: dict, role: str) -> str | None:
-    """The remembered-browser token of the bench user of ``role`` (data sets built before every user
-    was enrolled know only the admin's)."""
-    return (users.get("trusted_browsers") or {}).get(role) or (users.get("trusted_browser") if role == "admin" else None)

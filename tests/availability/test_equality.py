@@ -273,3 +273,22 @@ def test_the_check_job_repairs_a_drift_and_logs_only_a_count(app, make_bed, capl
     with caplog.at_level("INFO", logger="shelter.scheduler"):
         run_job(app, job)
     assert not any("drifted" in r.getMessage() for r in caplog.records)  # nothing drifted, nothing said
+
+
+def test_a_room_that_drifted_is_found_and_repaired(app, make_bed):
+    """Find-a-bed's per-room rows are checked too: a wrong room row marks its facility, and the repair
+    rewrites it."""
+    from shelter.availability.models import RoomAvailability
+
+    bed = make_bed(label="K-2")
+    facility_id, room_id = bed.room.facility_id, bed.room_id
+    db.session.commit()
+    assert store.stored_rooms([facility_id]) == {room_id: (1, 0, 0)}
+    db.session.get(RoomAvailability, room_id).free = 0  # a write that went around the services
+    db.session.commit()
+    assert [r.free for r in lookup.free_beds_by_room(facility_ids=[facility_id])] == [0]
+    assert store.drift() == [facility_id]
+    assert store.repair() == 1
+    db.session.commit()
+    assert store.drift() == []
+    assert [r.free for r in lookup.free_beds_by_room(facility_ids=[facility_id])] == [1]
