@@ -186,10 +186,15 @@ def start_session(user: User, ip: str | None) -> str:
 def _session_with_user(token_hash: str) -> UserSession | None:
     """The session with its user, the user's roles and facilities, in one statement (every request
     loads them: joined, not the three statements of the relationships' own loading)."""
-    user = orm.joinedload(UserSession.user)
-    query = (sa.select(UserSession).where(UserSession.token_hash == token_hash)
-             .options(user.joinedload(User.role_rows), user.joinedload(User.facilities)))
-    return db.session.execute(query).unique().scalar_one_or_none()
+    global _session_statement
+    if _session_statement is None:  # built once (every request runs it)
+        user = orm.joinedload(UserSession.user)
+        _session_statement = (sa.select(UserSession).where(UserSession.token_hash == sa.bindparam("token_hash"))
+                              .options(user.joinedload(User.role_rows), user.joinedload(User.facilities)))
+    return db.session.execute(_session_statement, {"token_hash": token_hash}).unique().scalar_one_or_none()
+
+
+_session_statement = None
 
 
 def load_session(token: str | None, *, touch: bool = True) -> User | None:

@@ -253,16 +253,23 @@ def version(*, now: datetime | None = None) -> str:
     number of rows, the active facilities (count and sum of ids: one switched on or off changes it),
     and the number of unreleased holds whose time is up (grows as time passes, and only a release,
     which refreshes and so grows the sum, makes it fall)."""
-    now = now or utcnow()
-    row = db.session.execute(sa.select(
-        sa.select(sa.func.coalesce(sa.func.sum(AvailabilityCount.version), 0)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(AvailabilityCount).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(Facility).where(Facility.is_active.is_(True)).scalar_subquery(),
-        sa.select(sa.func.coalesce(sa.func.sum(Facility.id), 0)).where(Facility.is_active.is_(True)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(BedHold)
-        .where(BedHold.released_at.is_(None), BedHold.expires_at <= now).scalar_subquery(),
-    )).one()
+    global _version_statement
+    if _version_statement is None:  # built once: every board, API answer and poll asks (CPU, not SQL)
+        _version_statement = sa.select(
+            sa.select(sa.func.coalesce(sa.func.sum(AvailabilityCount.version), 0)).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(AvailabilityCount).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(Facility).where(Facility.is_active.is_(True)).scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(Facility.id), 0)).where(Facility.is_active.is_(True))
+            .scalar_subquery(),
+            sa.select(sa.func.count()).select_from(BedHold)
+            .where(BedHold.released_at.is_(None), BedHold.expires_at <= sa.bindparam("now", type_=BedHold.expires_at.type))
+            .scalar_subquery(),
+        )
+    row = db.session.execute(_version_statement, {"now": now or utcnow()}).one()
     return "-".join(str(int(v)) for v in row)
+
+
+_version_statement = None
 
 
 def etag(data_version: str, *parts) -> str:
