@@ -223,7 +223,7 @@ def measure(dataset, args) -> tuple[dict, dict, dict]:
     client = None
     try:
         auth = {role: {"Cookie": browser_login(server.port, dataset.users[role], dataset.password,
-                                               dataset.users.get("trusted_browser") if role == "admin" else None)}
+                                               datagen.trusted_browser(dataset.users, role))}
                 for role in ("admin", "case_manager", "intake_staff")}
         auth.update({"token": {"Authorization": f"Bearer {dataset.api_token}"}, None: {}})
         # The board's own 30-second poll: an htmx request with the ETag of the board it shows.

@@ -527,10 +527,15 @@ def _users_and_token(db):
     from shelter.auth.models import TwoStep
     from shelter.db import utcnow
 
-    db.session.add(TwoStep(user_id=admin.id, secret=pyotp.random_base32(), confirmed_at=utcnow()))
-    trusted = twostep.trust_browser(admin)
+    # Users of a Rumah Aman need it too (the case manager's facilities include one): every bench user
+    # is enrolled, each with a remembered browser of its own.
+    trusted = {}
+    for role, user in (("admin", admin), ("case_manager", case_manager), ("intake_staff", intake)):
+        db.session.add(TwoStep(user_id=user.id, secret=pyotp.random_base32(), confirmed_at=utcnow()))
+        trusted[role] = twostep.trust_browser(user)
     users = {"admin": admin.email, "intake_staff": intake.email, "case_manager": case_manager.email,
-             "case_manager_id": case_manager.id, "intake_staff_id": intake.id, "trusted_browser": trusted}
+             "case_manager_id": case_manager.id, "intake_staff_id": intake.id, "trusted_browser": trusted["admin"],
+             "trusted_browsers": trusted}
     db.session.commit()
     db.session.close()  # no open transaction (on SQLite: no write lock) while the bulk load goes on
     return users, token
@@ -618,7 +623,32 @@ def load_existing(url: str, size: Size, seed: int) -> Dataset | None:
     data = json.loads(path.read_text())
     if data.get("size") != asdict(size) or data.get("seed") != seed or data.get("url") != url:
         return None
+    if "trusted_browsers" not in data.get("users", {}) or not _schema_is_current(url):
+        print(f"not reusing {path.name}: built by an older bench or schema; building it again", flush=True)
+        return None
     return Dataset(**data)
+
+
+def _schema_is_current(url: str) -> bool:
+    """The database is at the migrations' head (a data set built before a new table lacks it)."""
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory(str(BENCH_DIR.parent / "migrations")).get_heads())
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+    return current == heads
+
+
+def trusted_browser(users: dict, role: str) -> str | None:
+    """The remembered-browser token of the bench user of ``role`` (data sets built before every user
+    was enrolled know only the admin's)."""
+    return (users.get("trusted_browsers") or {}).get(role) or (users.get("trusted_browser") if role == "admin" else None)
 
 
 if __name__ == "__main__":  # python bench/datagen.py URL F B S
@@ -628,3 +658,4 @@ if __name__ == "__main__":  # python bench/datagen.py URL F B S
     ds = generate(url_, Size(f_, b_, s_))
     print(ds.counts)
     os._exit(0)
+

@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     if args.who == "token":
         headers = {"Authorization": f"Bearer {dataset.api_token}"}
     else:
-        login(client, dataset.users[args.who], dataset.password)
+        login(client, dataset.users[args.who], dataset.password, datagen.trusted_browser(dataset.users, args.who))
     for attempt in range(3):
         captured.clear()
         recorder.active = attempt == 2

@@ -73,7 +73,7 @@ def count_pages(dataset, pages) -> list[PageCount]:
     from shelter import create_app
     from shelter.extensions import db
 
-    from datagen import app_config
+    from datagen import app_config, trusted_browser
 
     app = create_app(app_config(dataset.url, secrets.token_urlsafe(32)))
     results = []
@@ -87,8 +87,7 @@ def count_pages(dataset, pages) -> list[PageCount]:
         else:
             if who not in clients:
                 clients[who] = app.test_client()
-                login(clients[who], dataset.users[who], dataset.password,
-                      dataset.users.get("trusted_browser") if who == "admin" else None)
+                login(clients[who], dataset.users[who], dataset.password, trusted_browser(dataset.users, who))
             client, headers = clients[who], {}
         counts = []
         entry = PageCount(name, path)

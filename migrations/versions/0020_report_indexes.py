@@ -1,7 +1,7 @@
 """indexes for the reports: stays by admission and discharge moment, transfers, assignments by end, follow-ups by due day
 
 Revision ID: 0020_report_indexes
-Revises: 0016_field_encryption
+Revises: 0019_room_counts
 Create Date: 2026-12-04
 
 A report selects the stays that touch a period (admitted before its end, not discharged before its
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0020_report_indexes'
-down_revision = '0016_field_encryption'
+down_revision = '0019_room_counts'
 branch_labels = None
 depends_on = None
 

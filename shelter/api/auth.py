@@ -9,8 +9,10 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from shelter.api.models import ApiToken
+from shelter.auth.models import User
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.referrals import tokens as partner_tokens
@@ -96,9 +98,12 @@ def load_user_from_request(request):
         return None
     if token.startswith(partner_tokens.PREFIX):
         return _partner(token)
-    api_token = db.session.scalar(
+    # The token, its user, the user's roles and facilities: one statement (joined eager loads).
+    user = orm.joinedload(ApiToken.user)
+    api_token = db.session.execute(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    )
+        .options(user.joinedload(User.role_rows), user.joinedload(User.facilities))
+    ).unique().scalar_one_or_none()
     if api_token is None or not api_token.user.active:
         return None
     if api_token.user.must_change_password:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import orm
 
 from shelter.audit import service as audit
 from shelter.auth import devices, throttle, twostep
@@ -182,6 +183,20 @@ def start_session(user: User, ip: str | None) -> str:
     return token
 
 
+def _session_with_user(token_hash: str) -> UserSession | None:
+    """The session with its user, the user's roles and facilities, in one statement (every request
+    loads them: joined, not the three statements of the relationships' own loading)."""
+    global _session_statement
+    if _session_statement is None:  # built once (every request runs it)
+        user = orm.joinedload(UserSession.user)
+        _session_statement = (sa.select(UserSession).where(UserSession.token_hash == sa.bindparam("token_hash"))
+                              .options(user.joinedload(User.role_rows), user.joinedload(User.facilities)))
+    return db.session.execute(_session_statement, {"token_hash": token_hash}).unique().scalar_one_or_none()
+
+
+_session_statement = None
+
+
 def load_session(token: str | None, *, touch: bool = True) -> User | None:
     """The user of a live session, or None when it is unknown, revoked, idle or too old.
 
@@ -189,7 +204,7 @@ def load_session(token: str | None, *, touch: bool = True) -> User | None:
     """
     if not token or len(token) > 100:
         return None
-    session = db.session.get(UserSession, _hash_token(token))
+    session = _session_with_user(_hash_token(token))
     if session is None or session.revoked_at is not None:
         return None
     config = _config()

@@ -41,3 +41,20 @@ class AvailabilityCount(db.Model):
         values = {name: getattr(self, name) for name in COUNT_COLUMNS}
         values["over_capacity"] = self.over_capacity
         return values
+
+
+class RoomAvailability(db.Model):
+    """A room's free beds as of its facility's last refresh (find-a-bed reads these): free, and of those
+    wheelchair accessible and with a crib. Like the facility's row, a hold counts until it is released;
+    readers add back the beds whose hold's time is up. A room without beds may have no row (read as 0)."""
+
+    __tablename__ = "room_availability"
+
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
+    facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    free: Mapped[int] = mapped_column(default=0)
+    free_accessible: Mapped[int] = mapped_column(default=0)
+    free_cribs: Mapped[int] = mapped_column(default=0)
+
+    def counts(self) -> tuple[int, int, int]:
+        return (self.free, self.free_accessible, self.free_cribs)

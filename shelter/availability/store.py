@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from shelter.availability.models import CATEGORIES, COUNT_COLUMNS, MEASURES, AvailabilityCount
+from shelter.availability.models import CATEGORIES, COUNT_COLUMNS, MEASURES, AvailabilityCount, RoomAvailability
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
@@ -63,6 +63,47 @@ def derive(facility_ids=None) -> dict[int, dict[str, int]]:
     for facility_id, n in over:
         result[facility_id]["over_capacity"] = n
     return result
+
+
+def _rooms_select(facility_ids=None):
+    """Per room of these facilities (or all): facility, free, free accessible, free with a crib; free
+    meaning no open assignment, no unreleased hold, in service (a hold counts until released)."""
+    free = _status() == "available"
+
+    def count(*extra):
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(free, *extra), 1), else_=0)), 0)
+
+    query = (sa.select(Room.id, Room.facility_id, count(), count(Bed.wheelchair_accessible.is_(True)),
+                       count(Bed.has_crib.is_(True)))
+             .select_from(Room).outerjoin(Bed, Bed.room_id == Room.id).group_by(Room.id, Room.facility_id))
+    if facility_ids is not None:
+        query = query.where(Room.facility_id.in_(sorted(facility_ids)))
+    return query
+
+
+def derive_rooms(facility_ids=None) -> dict[int, tuple[int, int, int]]:
+    """``{room_id: (free, free accessible, free with a crib)}`` from the source tables. One statement."""
+    return {room_id: (int(a), int(b), int(c))
+            for room_id, _facility_id, a, b, c in db.session.execute(_rooms_select(facility_ids))}
+
+
+def stored_rooms(facility_ids=None) -> dict[int, tuple[int, int, int]]:
+    """The stored rows, as ``derive_rooms`` gives them. One statement."""
+    query = sa.select(RoomAvailability.room_id, RoomAvailability.free, RoomAvailability.free_accessible,
+                      RoomAvailability.free_cribs).join(Room, Room.id == RoomAvailability.room_id)
+    if facility_ids is not None:
+        query = query.where(Room.facility_id.in_(sorted(facility_ids)))
+    return {room_id: (a, b, c) for room_id, a, b, c in db.session.execute(query)}
+
+
+def _write_rooms(facility_ids) -> None:
+    """Rewrite these facilities' room rows from the source tables: two statements (DELETE, INSERT …
+    SELECT), under the facilities' row locks that ``refresh`` holds."""
+    ids = sorted(facility_ids)
+    db.session.execute(sa.delete(RoomAvailability).where(
+        RoomAvailability.room_id.in_(sa.select(Room.id).where(Room.facility_id.in_(ids)))))
+    db.session.execute(sa.insert(RoomAvailability).from_select(
+        ["room_id", "facility_id", "free", "free_accessible", "free_cribs"], _rooms_select(ids)))
 
 
 def stored(facility_ids=None, *, lock: bool = False) -> dict[int, AvailabilityCount]:
@@ -121,16 +162,22 @@ def refresh(facility_ids) -> int:
     for facility_id, row in rows.items():
         changed += _write(row, derived.get(facility_id, empty()), now)
     db.session.flush()
+    _write_rooms(ids)
     return changed
 
 
 def drift() -> list[int]:
-    """Facilities whose stored row differs from the derivation (a missing row counts as all zeros:
-    a facility without beds needs none). Three statements."""
+    """Facilities whose stored row, or one of whose rooms' rows, differs from the derivation (a missing
+    row counts as all zeros: a facility or room without beds needs none). Five statements."""
     derived = derive()
     rows = stored()
-    return [facility_id for facility_id, values in derived.items()
-            if (rows[facility_id].counts() if facility_id in rows else empty()) != values]
+    wrong = {facility_id for facility_id, values in derived.items()
+             if (rows[facility_id].counts() if facility_id in rows else empty()) != values}
+    rooms = stored_rooms()
+    for room_id, facility_id, *values in db.session.execute(_rooms_select()):
+        if rooms.get(room_id, (0, 0, 0)) != tuple(int(v) for v in values):
+            wrong.add(facility_id)
+    return sorted(wrong)
 
 
 def repair() -> int:
@@ -147,4 +194,4 @@ def fill_all() -> int:
     return refresh(ids) if ids else 0
 
 
-__all__ = ["CATEGORIES", "MEASURES", "derive", "drift", "empty", "fill_all", "refresh", "repair", "stored"]
+__all__ = ["CATEGORIES", "MEASURES", "derive", "derive_rooms", "drift", "stored_rooms", "empty", "fill_all", "refresh", "repair", "stored"]

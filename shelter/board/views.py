@@ -243,13 +243,17 @@ def close_panel():
 
 # --- find a bed -------------------------------------------------------------------------------------------
 
+FIND_PER_PAGE = 10  # facilities per page of find-a-bed's answer; "more" brings the next ones
+
+
 def find_results(form: FindBedForm) -> tuple[list[matching.FacilityMatch], dict[int, str]]:
-    """Ranked facilities for the person described by the form, and each facility's kota."""
+    """Ranked facilities for the person described by the form, and each facility's kota. Reads the
+    stored free beds per room (``availability.lookup``), only rooms with enough of them for the person."""
     person = matching.Person(
         sex=form.sex.data, age=form.age.data, children=form.children.data or 0,
         wheelchair=bool(form.wheelchair.data), high_risk=bool(form.high_risk.data),
     )
-    rows = queries.free_beds_by_room()
+    rows = lookup.free_beds_by_room(min_free=person.beds_needed)
     rooms = [
         matching.Room(facility_id=r.facility_id, facility_name=r.facility_name, facility_kind=r.facility_kind,
                       room_id=r.room_id, room_name=r.room_name, sex=r.sex, age_group=r.age_group, free=r.free,
@@ -261,11 +265,16 @@ def find_results(form: FindBedForm) -> tuple[list[matching.FacilityMatch], dict[
 
 @bp.get("/find")
 def find():
-    """Find-a-bed. Its results depend on the data, the question and who asks (what they may do): built
-    once per version of the data and key (``availability.cache``), like the board's fragment."""
+    """Find-a-bed. Its answer depends on the data, the question and who asks (what they may do): built
+    once per version of the data and key (``availability.cache``), like the board's fragment.
+
+    The answer lists the best ``FIND_PER_PAGE`` facilities; "more" (``page=N``) asks for the next ones:
+    htmx appends just those, a browser without it gets the first N pages in one."""
     asked = bool(request.args)
     form = FindBedForm(request.args) if asked else FindBedForm(formdata=None)
     perms = Permissions(current_user)
+    page = _small_int(request.args.get("page", ""), 1000) or 1
+    more_only = page > 1 and wants_fragment()
     context = {"form": form, "results": None, "perms": perms, "asked": asked, "kota_of": {},
                "updated_at": utcnow()}
     if asked and form.validate():
@@ -273,10 +282,19 @@ def find():
         # them: find-a-bed is a GET form).
         def build():
             results, kota_of = find_results(form)
-            return Markup(render_template("board/_find_results.html", results=results, kota_of=kota_of,
-                                          perms=perms, updated_at=utcnow()))
+            first = (page - 1) * FIND_PER_PAGE if more_only else 0
+            shown = results[first:page * FIND_PER_PAGE]
+            more = None
+            if len(results) > page * FIND_PER_PAGE:
+                args = {k: v for k, v in request.args.items() if k != "page"}
+                more = url_for(".find", **args, page=page + 1)
+            return Markup(render_template("board/_find_more.html" if more_only else "board/_find_results.html",
+                                          results=shown, kota_of=kota_of, perms=perms, updated_at=utcnow(),
+                                          total=len(results), more=more))
 
-        context["results_html"] = cache.cached("find:" + board_key(perms), build)
+        context["results_html"] = cache.cached(("find-more:" if more_only else "find:") + board_key(perms), build)
+        if more_only:
+            return context["results_html"]
     if wants_fragment():
         return render_template("board/_find.html", **context)
     return render_template("board/find.html", **context)

@@ -110,6 +110,9 @@ class FollowUp(db.Model):
         sa.Index("ix_follow_ups_facility_due", "facility_id", "status", "due_on"),
         sa.Index("ix_follow_ups_caseworker_due", "caseworker_id", "status", "due_on"),
         sa.Index("ix_follow_ups_due_on", "due_on"),  # reports: the follow-ups due in a period (0020)
+        # Open ones only, by due day: the morning reminders (due today; overdue) skip the closed history.
+        sa.Index("ix_follow_ups_open_due", "due_on", "caseworker_id",
+                 sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -80,28 +80,31 @@ def _due_today(today) -> int:
 
 
 def _escalations(today, now) -> int:
-    overdue = list(db.session.scalars(
-        sa.select(FollowUp)
+    """Escalate, once each, the open follow-ups overdue by ``ESCALATE_AFTER_DAYS``: marked in one
+    set-based UPDATE (rows another run has locked are skipped: it escalates them), then one SMS per
+    recipient with their count. A first run after a long pause may escalate thousands at once."""
+    overdue = (
+        sa.select(FollowUp.id)
         .where(FollowUp.status == FollowUpStatus.OPEN.value, FollowUp.escalated_at.is_(None),
                FollowUp.due_on <= today - timedelta(days=service.ESCALATE_AFTER_DAYS))
         .order_by(FollowUp.id)
         .with_for_update(skip_locked=True)
-    ))
-    if not overdue:
+    )
+    escalated = db.session.execute(
+        sa.update(FollowUp).where(FollowUp.id.in_(overdue.scalar_subquery())).values(escalated_at=now)
+        .returning(FollowUp.caseworker_id, FollowUp.facility_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not escalated:
         return 0
     counts: dict[int, int] = defaultdict(int)
-    for item in overdue:
-        if item.caseworker_id is not None:
-            counts[item.caseworker_id] += 1
-    managers_by_facility: dict[int, list[User]] = {}
-    for facility_id in {item.facility_id for item in overdue}:
-        managers_by_facility[facility_id] = service.case_managers_of([facility_id])
-    for item in overdue:
-        for manager in managers_by_facility[item.facility_id]:
-            if manager.id != item.caseworker_id:
-                counts[manager.id] += 1
-        item.escalated_at = now
-    db.session.flush()
+    managers = service.case_manager_ids_by_facility({facility_id for _cw, facility_id in escalated})
+    for caseworker_id, facility_id in escalated:
+        if caseworker_id is not None:
+            counts[caseworker_id] += 1
+        for manager_id in managers.get(facility_id, ()):
+            if manager_id != caseworker_id:
+                counts[manager_id] += 1
     users = _users(counts)
     return sum(_send(users[user_id], "followup_overdue", count, kind="followup.overdue", today=today)
                for user_id, count in sorted(counts.items()) if user_id in users)

@@ -106,6 +106,25 @@ def case_managers_of(facility_ids) -> list[User]:
     ))
 
 
+def case_manager_ids_by_facility(facility_ids) -> dict[int, list[int]]:
+    """``{facility_id: [user ids]}``: the active case managers working in each of these facilities, as
+    ``case_managers_of`` gives them one facility at a time, in one statement."""
+    ids = sorted(set(facility_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(user_facilities.c.facility_id, User.id)
+        .join(User, User.id == user_facilities.c.user_id)
+        .where(User.active.is_(True), user_facilities.c.facility_id.in_(ids),
+               User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == Role.CASE_MANAGER.value)))
+        .order_by(user_facilities.c.facility_id, User.id)
+    ).all()
+    result: dict[int, list[int]] = {}
+    for facility_id, user_id in rows:
+        result.setdefault(facility_id, []).append(user_id)
+    return result
+
+
 # --- SMS bodies -------------------------------------------------------------------------------------------
 
 def render_sms(template: str, user, **context) -> str:

@@ -215,7 +215,7 @@ def update(resident: Resident, data: ResidentInput, *, expected_version: int, by
 
 def record_view(resident: Resident, *, by, facility_id: int | None = None, part: str | None = None) -> None:
     """A resident's record was shown. ``part`` names a piece loaded on its own (e.g. "timeline")."""
-    audit.record("resident.viewed", actor=by, target=resident,
+    audit.append("resident.viewed", actor=by, target=resident,
                  facility_id=facility_id or resident.registered_facility_id,
                  detail={"part": part} if part else None)
 

@@ -3,7 +3,8 @@ state: a hypothesis state machine runs random admissions (into a bed or over cap
 (within and between facilities), discharges, holds placed, released, used, left to expire and expired
 by the job, and beds added, removed, put out of and back into service, on each database; after every
 step it commits and compares what the board reads (``lookup``) with ``stays.queries.availability``
-and the stored rows with ``store.derive``. The last tests show the machine catching a write path that
+and the stored rows with ``store.derive``, and per room what find-a-bed reads with
+``stays.queries.free_beds_by_room`` and the stored room rows with ``store.derive_rooms``. The last tests show the machine catching a write path that
 forgets to update the counts."""
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ def check_equal(ids) -> None:
         assert [_as_dict(e) for e in paged.entries if e.facility.id == facility_id] == [derived[facility_id]]
     stored = {i: row.counts() for i, row in store.stored(ids).items()}
     assert stored == store.derive(ids)
+    # Per room (find-a-bed): what it reads equals the derivation, and so do the stored rows (a room
+    # without a row has no free bed).
+    assert lookup.free_beds_by_room(facility_ids=ids, now=now) == queries.free_beds_by_room(facility_ids=ids, now=now)
+    rooms, derived_rooms = store.stored_rooms(ids), store.derive_rooms(ids)
+    assert set(rooms) <= set(derived_rooms)
+    assert {room_id: rooms.get(room_id, (0, 0, 0)) for room_id in derived_rooms} == derived_rooms
 
 
 def make_machine(admin):
@@ -234,6 +241,13 @@ def test_the_machine_finds_a_stays_path_that_forgets_the_counts(app, admin, monk
         run_state_machine_as_test(make_machine(admin), settings=SETTINGS)
 
 
+def test_the_machine_finds_a_refresh_that_forgets_the_rooms(app, admin, monkeypatch):
+    """The facilities' rows written but not the rooms' (find-a-bed's): found too."""
+    monkeypatch.setattr(store, "_write_rooms", lambda facility_ids: None)
+    with pytest.raises(AssertionError):
+        run_state_machine_as_test(make_machine(admin), settings=SETTINGS)
+
+
 def test_the_check_job_repairs_a_drift_and_logs_only_a_count(app, make_bed, caplog):
     from shelter.availability.models import AvailabilityCount
     from shelter.scheduler.jobs import JOBS, run_job
@@ -259,3 +273,22 @@ def test_the_check_job_repairs_a_drift_and_logs_only_a_count(app, make_bed, capl
     with caplog.at_level("INFO", logger="shelter.scheduler"):
         run_job(app, job)
     assert not any("drifted" in r.getMessage() for r in caplog.records)  # nothing drifted, nothing said
+
+
+def test_a_room_that_drifted_is_found_and_repaired(app, make_bed):
+    """Find-a-bed's per-room rows are checked too: a wrong room row marks its facility, and the repair
+    rewrites it."""
+    from shelter.availability.models import RoomAvailability
+
+    bed = make_bed(label="K-2")
+    facility_id, room_id = bed.room.facility_id, bed.room_id
+    db.session.commit()
+    assert store.stored_rooms([facility_id]) == {room_id: (1, 0, 0)}
+    db.session.get(RoomAvailability, room_id).free = 0  # a write that went around the services
+    db.session.commit()
+    assert [r.free for r in lookup.free_beds_by_room(facility_ids=[facility_id])] == [0]
+    assert store.drift() == [facility_id]
+    assert store.repair() == 1
+    db.session.commit()
+    assert store.drift() == []
+    assert [r.free for r in lookup.free_beds_by_room(facility_ids=[facility_id])] == [1]

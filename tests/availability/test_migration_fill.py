@@ -1,4 +1,4 @@
-"""Migration 0015 fills the counts of the data already there, by the same rules as ``store.derive``."""
+"""Migrations 0015 and 0019 fill the counts of the data already there, by the same rules as ``store.derive``."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def test_the_migration_fills_the_counts_of_existing_data(app, make_facility, mak
                 expires_at=now - timedelta(hours=2), released_at=now - timedelta(hours=2)),
     ])
     db.session.commit()
-    expected = store.derive()
-    a_id, empty_id = a.id, empty.id
+    expected, expected_rooms = store.derive(), store.derive_rooms()
+    a_id, empty_id, women_id, boys_id = a.id, empty.id, women.id, boys.id
     db.session.commit()  # no transaction of ours open while the migration drops the table (PostgreSQL waits)
 
     flask_migrate.downgrade(revision="0014_referrals")
@@ -48,3 +48,6 @@ def test_the_migration_fills_the_counts_of_existing_data(app, make_facility, mak
     assert rows[a_id]["boys_held"] == 1 and rows[a_id]["accessible_available"] == 1
     assert rows[a_id]["over_capacity"] == 1 and rows[empty_id] == store.empty()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("availability_counts"))) == 2
+    # Migration 0019 fills the rooms' rows (find-a-bed) the same way: the expired hold still counts.
+    assert store.stored_rooms() == expected_rooms
+    assert expected_rooms[women_id] == (1, 1, 0) and expected_rooms[boys_id] == (1, 0, 0)

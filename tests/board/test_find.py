@@ -87,3 +87,29 @@ def test_the_empty_form_and_the_htmx_answer(client, login_as, places):
     assert "<form" in html and "field-error" not in html and "find-facility" not in html
     fragment = client.htmx("GET", "/board/find?sex=female&age=30").get_data(as_text=True)
     assert "<html" not in fragment and 'id="find"' in fragment and "RA Kenanga" in fragment
+
+
+def test_the_answer_lists_the_best_facilities_first_and_more_on_request(client, login_as, make_facility, make_room,
+                                                                       make_bed, make_user):
+    """A province has many fitting facilities: the answer shows the best ten (most free beds first) and
+    a link to more; htmx appends the next ones, a browser without it gets the longer list."""
+    from shelter.board.views import FIND_PER_PAGE
+
+    for n in range(FIND_PER_PAGE + 3):
+        facility = make_facility(name=f"Panti Nomor {n:02d}", kota="jakarta_timur")
+        room = make_room(facility=facility, name="Mawar", sex="female", age_group="adult")
+        for b in range(1 + n % 4):
+            make_bed(room=room, label=f"M-{b}")
+    login_as(make_user(roles=("case_manager",)))
+    html = client.get("/board/find?sex=female&age=30").get_data(as_text=True)
+    first = order(html)
+    assert len(first) == FIND_PER_PAGE
+    assert f"{FIND_PER_PAGE + 3} facilities have a bed that fits" in html
+    assert first[:4] == ["Panti Nomor 03", "Panti Nomor 07", "Panti Nomor 11", "Panti Nomor 02"]  # 4 free beds, then 3
+    more = re.search(r'<li class="find-more"><a href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "page=2" in more
+    rest = client.htmx("GET", more).get_data(as_text=True)
+    assert "<html" not in rest and "<form" not in rest and 'id="find"' not in rest
+    assert len(order(rest)) == 3 and not set(order(rest)) & set(first) and "find-more" not in rest
+    whole = order(client.get(more).get_data(as_text=True))
+    assert whole == first + order(rest)
