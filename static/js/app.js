@@ -22,4 +22,12 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 304) { event.detail.shouldSwap = false; event.detail.isError = false; }
   });
+  // The menu is a <details>: closed behind its button on a phone, open on a wide screen.
+  var wide = window.matchMedia("(min-width: 900px)");
+  function syncMenu() {
+    var menu = document.getElementById("menu");
+    if (menu) { menu.open = wide.matches; }
+  }
+  syncMenu();
+  wide.addEventListener("change", syncMenu);
 })();
