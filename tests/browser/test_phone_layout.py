@@ -80,3 +80,34 @@ def test_the_check_sees_overlap_and_small_targets(demo_logins, page, browser_log
     assert overlaps(m["items"])
     assert any("'A'" in p for p in too_small(m["items"]))
     assert m["scrollWidth"] > m["innerWidth"]
+
+
+RECORD = r"^/(residents|facilities|programmes|referrals|plans|stays)/\d+/?$"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", ["intake_staff", "case_manager", "facility_manager"])
+def test_record_pages_fit_a_phone_with_their_actions_first(role, demo_logins, page, browser_login):
+    """The first record of every list the menu leads to (a resident, a facility, a programme, a referral):
+    its action bar comes before its sections and fits, as on the menu's pages."""
+    import re
+
+    page.set_viewport_size(PHONE)
+    browser_login(page, *demo_logins[role])
+    records = []
+    for path in menu_links(page):
+        page.goto(path)
+        hrefs = page.eval_on_selector_all("main a[href]", "els => els.map(e => new URL(e.href).pathname)")
+        records += [h for h in hrefs if re.match(RECORD, h)][:1]
+    records = list(dict.fromkeys(records))
+    assert any(r.startswith("/residents/") for r in records) or role == "case_manager"
+    assert len(records) >= 2
+    problems = []
+    for path in records:
+        problems += check_page(page, path)
+        bar = page.locator("main .action-bar").first
+        if bar.count() and page.locator("main section.panel").count():
+            first_section = page.locator("main section.panel").first.bounding_box()
+            if bar.bounding_box()["y"] > first_section["y"] and path.startswith("/residents/"):
+                problems.append(f"{path}: the actions come after the first section")
+    assert not problems, "\n".join(problems)
