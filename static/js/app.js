@@ -24,10 +24,32 @@
   });
   // The menu is a <details>: closed behind its button on a phone, open on a wide screen.
   var wide = window.matchMedia("(min-width: 900px)");
+  // So are the board's filters and each facility's rooms (details marked data-wide-open).
   function syncMenu() {
     var menu = document.getElementById("menu");
     if (menu) { menu.open = wide.matches; }
+    openWide(document);
+  }
+  function openWide(root) {
+    if (!wide.matches) { return; }
+    root.querySelectorAll("details[data-wide-open]").forEach(function (d) { d.open = true; });
   }
   syncMenu();
   wide.addEventListener("change", syncMenu);
+  // The board's poll and filters replace it: rooms a phone user opened stay open.
+  var openRooms = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "board") {
+      openRooms = Array.prototype.map.call(target.querySelectorAll("details[open][id]"), function (d) { return d.id; });
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target) { return; }
+    openWide(target);
+    if (target.id === "board") {
+      openRooms.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
+    }
+  });
 })();
