@@ -52,4 +52,25 @@
       openRooms.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
     }
   });
+  // Offline: signed in, the service worker keeps the board's counts (static/js/sw.js); signed out (the
+  // login page after logout), everything it kept is deleted and it is unregistered.
+  var body = document.body;
+  if ("serviceWorker" in navigator && body.hasAttribute("data-service-worker")) {
+    navigator.serviceWorker.register(body.getAttribute("data-service-worker"), {scope: "/"}).catch(function () {});
+  }
+  if (body.hasAttribute("data-offline-clear")) {
+    if (window.caches) {
+      caches.keys().then(function (keys) { keys.forEach(function (key) { caches.delete(key); }); });
+    }
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.getRegistrations().then(function (regs) {
+        regs.forEach(function (reg) { reg.unregister(); });
+      }).catch(function () {});
+    }
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target.classList.contains("logout-form") && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage("logout");
+    }
+  });
 })();
