@@ -73,4 +73,12 @@
       navigator.serviceWorker.controller.postMessage("logout");
     }
   });
+  // A table wider than a phone scrolls sideways in its own box: a keyboard can reach and scroll it.
+  function markScrollable(root) {
+    root.querySelectorAll(".table-scroll, main table").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); }
+    });
+  }
+  markScrollable(document);
+  document.addEventListener("htmx:afterSettle", function (event) { markScrollable(event.detail.target || document); });
 })();
