@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.phone import PHONE, measure
+from tests.browser.phone import PHONE, measure, overlaps, too_small
 from tests.browser.test_phone_layout import demo_logins  # noqa: F401 (fixture)
 
 
@@ -32,6 +32,7 @@ def test_board_cards_rooms_on_tap_and_one_filter_line(demo_logins, page, browser
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     m = measure(page)
     assert m["scrollWidth"] <= m["innerWidth"]
+    assert overlaps(m["items"]) == [] and too_small(m["items"]) == []
     expect(page.locator("#board .filter-line")).to_contain_text("satu fasilitas")
     page.click("#board .filter-clear")
     expect(page.locator("#board .filter-line")).to_have_count(0)
