@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml $(CONSTRAINTS) 
 CATALOGS := $(wildcard shelter/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install install-test translations extract-messages db-upgrade demo clean constraints
+.PHONY: screenshots run test install install-test translations extract-messages db-upgrade demo clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ test: $(STAMP) $(TEST_STAMP) translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# PNGs of the main pages per role at 390 and 1280 px, on the demo data, into screenshots/ (gitignored).
+screenshots: $(STAMP) $(TEST_STAMP) translations
+	$(BIN)/python scripts/screenshots.py

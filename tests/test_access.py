@@ -18,6 +18,8 @@ EXPECTED_PUBLIC_ENDPOINTS = {
     "i18n.set_language",   # the login page offers the language switch
     "notifications.twilio_status",  # Twilio's delivery reports: no login, X-Twilio-Signature checked (403)
     "static",              # CSS, JS, vendored htmx
+    "home.service_worker", # /sw.js: the service worker's script (no data)
+    "home.offline",        # the offline notice the service worker keeps (no data)
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -49,7 +49,7 @@ SECRETS = (SAFE_HOUSE_NAME, SAFE_HOUSE_CODE, SAFE_HOUSE_ADDRESS, SAFE_ROOM, SAFE
 # Pages about facilities, not residents: the board and availability list every facility, a Rumah Aman
 # under its code name (by design); there only the resident and the safe house's inside must not show.
 FACILITY_DIRECTORY = {"board.index", "board.find", "board.close_panel", "api.availability", "facilities.index",
-                      "alerts.index"}
+                      "alerts.index", "board.offline_snapshot"}  # the last: the board's counts kept offline
 # "a stay elsewhere": not even that for a Rumah Aman.
 ELSEWHERE_WORDS = ("Stay in another facility", "Tinggal di fasilitas lain")
 

@@ -101,7 +101,10 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You have logged out. All your sessions have ended."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # What the service worker kept for the board goes too (the login page's script also clears it).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -233,6 +233,15 @@ def index():
     return response
 
 
+@bp.get("/offline")
+def offline_snapshot():
+    """The counts the service worker (static/js/sw.js) keeps for the board offline: each facility's name
+    and numbers, stamped with their time; no bed, no resident, no address."""
+    now = utcnow()
+    page = lookup.facilities(Filters.from_args({}).query(), page=1, now=now)
+    return render_template("offline/board.html", entries=page.entries, updated_at=now)
+
+
 @bp.get("/panel/close")
 def close_panel():
     """Empties the side panel (htmx swaps the empty answer in); without htmx, back to the board."""

@@ -22,4 +22,63 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 304) { event.detail.shouldSwap = false; event.detail.isError = false; }
   });
+  // The menu is a <details>: closed behind its button on a phone, open on a wide screen.
+  var wide = window.matchMedia("(min-width: 900px)");
+  // So are the board's filters and each facility's rooms (details marked data-wide-open).
+  function syncMenu() {
+    var menu = document.getElementById("menu");
+    if (menu) { menu.open = wide.matches; }
+    openWide(document);
+  }
+  function openWide(root) {
+    if (!wide.matches) { return; }
+    root.querySelectorAll("details[data-wide-open]").forEach(function (d) { d.open = true; });
+  }
+  syncMenu();
+  wide.addEventListener("change", syncMenu);
+  // The board's poll and filters replace it: rooms a phone user opened stay open.
+  var openRooms = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "board") {
+      openRooms = Array.prototype.map.call(target.querySelectorAll("details[open][id]"), function (d) { return d.id; });
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target) { return; }
+    openWide(target);
+    if (target.id === "board") {
+      openRooms.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
+    }
+  });
+  // Offline: signed in, the service worker keeps the board's counts (static/js/sw.js); signed out (the
+  // login page after logout), everything it kept is deleted and it is unregistered.
+  var body = document.body;
+  if ("serviceWorker" in navigator && body.hasAttribute("data-service-worker")) {
+    navigator.serviceWorker.register(body.getAttribute("data-service-worker"), {scope: "/"}).catch(function () {});
+  }
+  if (body.hasAttribute("data-offline-clear")) {
+    if (window.caches) {
+      caches.keys().then(function (keys) { keys.forEach(function (key) { caches.delete(key); }); });
+    }
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.getRegistrations().then(function (regs) {
+        regs.forEach(function (reg) { reg.unregister(); });
+      }).catch(function () {});
+    }
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target.classList.contains("logout-form") && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage("logout");
+    }
+  });
+  // A table wider than a phone scrolls sideways in its own box: a keyboard can reach and scroll it.
+  function markScrollable(root) {
+    root.querySelectorAll(".table-scroll, main table").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); }
+    });
+  }
+  markScrollable(document);
+  document.addEventListener("htmx:afterSettle", function (event) { markScrollable(event.detail.target || document); });
 })();
