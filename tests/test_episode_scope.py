@@ -15,6 +15,7 @@ absence elsewhere comes from the scope rule.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -227,10 +228,27 @@ def send(client, method: str, url: str, *, htmx: bool = False, data=None):
     return client.open(url, method=method, data=data or {}, headers=headers)
 
 
+def readable_text(response) -> str:
+    """What a person would read in a response: a PDF's extracted text, an XLSX's cell values, else the body."""
+    mimetype = response.mimetype or ""
+    if mimetype == "application/pdf":
+        import pypdf
+
+        return " ".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(response.get_data())).pages)
+    if mimetype.endswith("spreadsheetml.sheet"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return " ".join(f"{sheet.title} " + " ".join(str(v) for row in sheet.iter_rows(values_only=True)
+                                                    for v in row if v is not None) for sheet in book.worksheets)
+    return response.get_data(as_text=True)
+
+
 def leaks(response, endpoint: str = "") -> list[str]:
-    """The journey's secrets (and the 'stay elsewhere' line) found anywhere in a response. On the facility
-    directory pages the safe house's code name and its free beds are allowed; she and its inside are not."""
-    text = response.get_data(as_text=True)
+    """The journey's secrets (and the 'stay elsewhere' line) found anywhere in a response (a PDF or XLSX
+    by its text). On the facility directory pages the safe house's code name and its free beds are
+    allowed; she and its inside are not."""
+    text = readable_text(response)
     text += " " + json.dumps({k: v for k, v in response.headers.items()})
     lowered = text.lower()
     secrets = (*SECRETS, *ELSEWHERE_WORDS)
