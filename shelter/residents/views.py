@@ -212,8 +212,7 @@ def render_show(resident, *, status=200, contact_form=None, no_contact_form=None
         "residents/show.html", page=page, resident=page.resident, timeline=page.timeline, registered_at=registered_at,
         actions=stay_actions(page), can_register=current_user.has_role(*INTAKE_ROLES), age=queries.age,
         can_change=can_change_person(current_user, resident),
-        contact_form=contact_form or forms.blank(forms.FamilyContactForm, "contact"),
-        no_contact_form=no_contact_form or forms.blank(forms.NoContactForm, "nocontact"),
+        contact_form=contact_form, no_contact_form=no_contact_form,  # None: folded, fetched when opened
     )
     db.session.commit()
     return make_response(html, status)
@@ -278,9 +277,9 @@ def edit(resident_id: int):
 def contacts_fragment(resident, template: str, *, form=None, status=200):
     resident = queries.contacts(resident)
     if template == "residents/_family_contacts.html":
-        context = {"contact_form": form or forms.blank(forms.FamilyContactForm, "contact")}
+        context = {"contact_form": form}
     else:
-        context = {"no_contact_form": form or forms.blank(forms.NoContactForm, "nocontact")}
+        context = {"no_contact_form": form}
     return make_response(render_template(template, resident=resident, can_change=True, **context) + flash_oob(),
                          status)
 
@@ -289,6 +288,36 @@ def contact_added(resident, template: str, anchor: str):
     if wants_fragment():
         return contacts_fragment(resident, template)
     return redirect(url_for(".show", resident_id=resident.id, _anchor=anchor))
+
+
+CONTACT_FORMS = {  # which form, its partial, its heading and the section it belongs to
+    "contact": (forms.FamilyContactForm, "residents/_contact_form.html", _l("Add a family contact"),
+                "family-contacts", "contact_form"),
+    "nocontact": (forms.NoContactForm, "residents/_no_contact_form.html",
+                  _l("Add a person who must have no contact"), "no-contact", "no_contact_form"),
+}
+
+
+def blank_contact_form(resident_id: int, prefix: str):
+    """The empty form the resident page fetches when its folded section is opened (htmx), or, without
+    JavaScript, a page of its own. Only for those who may change the person, like the POST."""
+    resident = get_resident_or_404(resident_id, change=True)
+    form_class, template, heading, anchor, name = CONTACT_FORMS[prefix]
+    context = {"resident": resident, name: forms.blank(form_class, prefix)}
+    if wants_fragment():
+        return render_template(template, embedded=True, **context)
+    return render_template("residents/contact_form.html", form_template=template, heading=heading, anchor=anchor,
+                           **context)
+
+
+@bp.get("/<id:resident_id>/contacts/new")
+def contact_form(resident_id: int):
+    return blank_contact_form(resident_id, "contact")
+
+
+@bp.get("/<id:resident_id>/no-contact/new")
+def no_contact_form(resident_id: int):
+    return blank_contact_form(resident_id, "nocontact")
 
 
 @bp.post("/<id:resident_id>/contacts")

@@ -117,6 +117,8 @@ def resident_endpoints(resident_id: int, contact_id: int, person_id: int):
         ("GET", f"/residents/{resident_id}/edit", None),
         ("POST", f"/residents/{resident_id}/edit", {"full_name": "Diganti", "sex": "female",
                                                     "birth_date": "1990-01-01", "risk_level": "low", "version": "1"}),
+        ("GET", f"/residents/{resident_id}/contacts/new", None),
+        ("GET", f"/residents/{resident_id}/no-contact/new", None),
         ("POST", f"/residents/{resident_id}/contacts", {"contact-name": "Paman"}),
         ("POST", f"/residents/{resident_id}/contacts/{contact_id}/delete", {}),
         ("POST", f"/residents/{resident_id}/no-contact", {"nocontact-name": "Suami"}),
@@ -460,6 +462,38 @@ def test_no_contact_persons_are_added_and_removed(as_intake, facility_a, make_re
     assert "Nobody recorded." in response.get_data(as_text=True)
     assert [e.action for e in audit_events() if e.action.startswith("resident.no_contact")] == [
         "resident.no_contact_added", "resident.no_contact_removed"]
+
+
+def test_the_contact_forms_are_fetched_when_their_section_is_opened(as_intake, facility_a, make_resident):
+    """The page carries a folded section that fetches its form (htmx) or links to it; the form itself
+    is not on the page until then, and a refused submission brings it back open with the message."""
+    resident = make_resident(facility_a)
+    page = as_intake.get(f"/residents/{resident.id}").get_data(as_text=True)
+    for prefix, path in (("contact", "contacts/new"), ("nocontact", "no-contact/new")):
+        url = f"/residents/{resident.id}/{path}"
+        assert f'name="{prefix}-name"' not in page
+        assert f'hx-get="{url}" hx-trigger="toggle once"' in page and f'href="{url}"' in page
+        fragment = as_intake.htmx("GET", url)
+        html = fragment.get_data(as_text=True)
+        assert fragment.status_code == 200 and html.lstrip().startswith("<form")
+        assert f'name="{prefix}-name"' in html and 'hx-post=' in html and 'name="csrf_token"' in html
+        whole = as_intake.get(url).get_data(as_text=True)  # without JavaScript: a page with a plain form
+        assert "<html" in whole and f'name="{prefix}-name"' in whole and "hx-post=" not in whole.split("<main")[1]
+    refused = as_intake.post(f"/residents/{resident.id}/contacts", data={"contact-name": "", "contact-phone": "12"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and '<details class="add-contact" open>' in html
+    assert 'value="12"' in html and "Enter the name." in field_error(html, "contact-name")
+
+
+def test_only_those_who_change_the_person_get_the_contact_forms(login_as, caseworker_a, facility_b, make_resident,
+                                                                  as_intake, facility_a):
+    own = make_resident(facility_a)
+    assert as_intake.get(f"/residents/{own.id}/contacts/new").status_code == 200
+    other = make_resident(facility_b)
+    client = login_as(caseworker_a)
+    for path in ("contacts/new", "no-contact/new"):
+        assert client.get(f"/residents/{other.id}/{path}").status_code == 404
+        assert client.get(f"/residents/999999/{path}").status_code == 404
 
 
 # --- nothing personal in URLs or flashes ----------------------------------------------------------------
