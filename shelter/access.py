@@ -233,16 +233,17 @@ def resident_scope_clause(user):
     return sa.or_(Resident.registered_facility_id.in_(ids), stayed_here)
 
 
-def get_resident_or_404(resident_id: int, *, change: bool = False):
+def get_resident_or_404(resident_id: int, *, change: bool = False, options=()):
     """The resident, if the current user may open their record; 404 otherwise (never 403).
     ``change``: the user is about to write the person's shared data, which only the responsible
-    facility may (``can_change_person``): otherwise the same 404."""
+    facility may (``can_change_person``): otherwise the same 404. ``options``: loader options for
+    what the caller shows next (the resident page's collections), in the same lookup."""
     from shelter.residents.models import Resident
 
     if not _valid_id(resident_id):
         abort(404)
     resident = db.session.scalar(
-        sa.select(Resident).where(Resident.id == resident_id, resident_scope_clause(current_user))
+        sa.select(Resident).where(Resident.id == resident_id, resident_scope_clause(current_user)).options(*options)
     )
     if resident is None or (change and not can_change_person(current_user, resident)):
         abort(404)

@@ -289,18 +289,27 @@ class ResidentPage:
         return self.timeline.user_name(user_id)
 
 
+PAGE_COLLECTIONS = frozenset({"category_rows", "family_contacts", "no_contact_persons"})
+
+
+def page_options() -> tuple:
+    """Loader options for what the resident page shows of the person: pass them to the lookup
+    (``access.get_resident_or_404``) and the page does not load the person again."""
+    return (selectinload(Resident.category_rows), selectinload(Resident.family_contacts),
+            selectinload(Resident.no_contact_persons))
+
+
 def resident_page(user, resident: Resident, *, whole_timeline: bool = False) -> ResidentPage:
     """Everything the resident page shows, in a fixed number of statements whatever the number of
     stays, bed moves and contacts (the timeline shows the latest stays; older ones load on request).
     ``resident`` has passed the scope check already; the guardian and the children are shown only
     when the user may open them too.
     """
-    resident = db.session.scalar(
-        sa.select(Resident).where(Resident.id == resident.id)
-        .options(selectinload(Resident.category_rows), selectinload(Resident.family_contacts),
-                 selectinload(Resident.no_contact_persons))
-        .execution_options(populate_existing=True)
-    )
+    if PAGE_COLLECTIONS & sa.inspect(resident).unloaded:  # not loaded with the lookup (``page_options``)
+        resident = db.session.scalar(
+            sa.select(Resident).where(Resident.id == resident.id).options(*page_options())
+            .execution_options(populate_existing=True)
+        )
     scope = resident_scope_clause(user)
     guardian = None
     if resident.guardian_id is not None:

@@ -220,7 +220,8 @@ def render_show(resident, *, status=200, contact_form=None, no_contact_form=None
 
 @bp.get("/<id:resident_id>")
 def show(resident_id: int):
-    return render_show(get_resident_or_404(resident_id), whole_timeline=request.args.get("timeline") == "all")
+    resident = get_resident_or_404(resident_id, options=queries.page_options())
+    return render_show(resident, whole_timeline=request.args.get("timeline") == "all")
 
 
 @bp.get("/<id:resident_id>/timeline")
