@@ -10,12 +10,15 @@ done in SQL on those effective counts. Every function issues a fixed number of s
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from shelter.availability.models import CATEGORIES, MEASURES, SCOPES, AvailabilityCount, RoomAvailability
+from flask import current_app
+
 from shelter.db import utcnow
 from shelter.extensions import db
 from shelter.facilities.models import Bed, Facility, Room
@@ -265,11 +268,31 @@ def version(*, now: datetime | None = None) -> str:
             .where(BedHold.released_at.is_(None), BedHold.expires_at <= sa.bindparam("now", type_=BedHold.expires_at.type))
             .scalar_subquery(),
         )
+    read_at = _clock()
     row = db.session.execute(_version_statement, {"now": now or utcnow()}).one()
-    return "-".join(str(int(v)) for v in row)
+    value = "-".join(str(int(v)) for v in row)
+    if now is None:
+        current_app.extensions[_RECENT_KEY] = (read_at, value)
+    return value
 
 
 _version_statement = None
+
+# The board's 30-second background poll may compare with a version this process read at most this
+# long ago: a change is then seen by that poll up to a second later — within the poll's own 30 s —
+# and a province of phones polling costs no query each. Only the poll's 304 uses it: whatever is
+# drawn or answered otherwise reads ``version`` afresh.
+RECENT_SECONDS = 1.0
+_RECENT_KEY = "shelter.availability.recent_version"
+_clock = time.monotonic
+
+
+def recent_version() -> str:
+    """``version`` as this app's process read it less than ``RECENT_SECONDS`` ago, else read now."""
+    seen = current_app.extensions.get(_RECENT_KEY)
+    if seen is not None and 0 <= _clock() - seen[0] < RECENT_SECONDS:
+        return seen[1]
+    return version()
 
 
 def etag(data_version: str, *parts) -> str:

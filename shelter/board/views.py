@@ -11,7 +11,9 @@ on the stored counts (``shelter.availability.lookup``); bed grids only for one c
 when the page's beds are few (``GRID_LIMIT``). One template serves the page and the htmx fragment
 (``_board.html``). Every answer carries an ETag built from the data's version
 (``lookup.version``), the user, the language and the query; a request whose If-None-Match names it
-(the board's own 30-second poll, see static/js/app.js) gets a 304 after one small query.
+(the board's own 30-second poll, see static/js/app.js) gets a 304 after one small query — or none:
+the background poll may compare with the version this process read less than a second ago
+(``lookup.recent_version``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from shelter import labels
+from shelter.auth.views import is_background_poll
 from shelter.availability import cache, lookup
 from shelter.stays import matching
 from shelter.board.forms import FindBedForm
@@ -199,13 +202,19 @@ def form_context(filters: Filters) -> dict:
     }
 
 
-def board_key(perms: Permissions) -> str:
+def board_key(perms: Permissions, data_version: str | None = None) -> str:
     """What the board depends on: the data's version, who asks (and what they may see inside), the
     language and the query. Opaque (a digest)."""
     visible = "all" if perms.visible is None else ",".join(map(str, sorted(perms.visible)))
     roles = ",".join(sorted(role.value for role in current_user.roles))
-    return lookup.etag(lookup.version(), current_user.get_id(), roles, visible, get_locale(),
+    return lookup.etag(data_version or lookup.version(), current_user.get_id(), roles, visible, get_locale(),
                        request.query_string.decode("latin-1"))
+
+
+def not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    return response
 
 
 @bp.get("/")
@@ -215,12 +224,14 @@ def index():
     carries the session's CSRF token, is rendered every time."""
     filters = Filters.from_args(request.args)
     perms = Permissions(current_user)
+    if is_background_poll() and request.if_none_match:  # the 30-second poll (``lookup.recent_version``)
+        etag = lookup.etag(board_key(perms, lookup.recent_version()), wants_fragment())
+        if request.if_none_match.contains(etag):
+            return not_modified(etag)
     key = board_key(perms)
     etag = lookup.etag(key, wants_fragment())
     if request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        return response
+        return not_modified(etag)
     board_html = cache.cached("board:" + key, lambda: Markup(render_template(
         "board/_board.html", **board_context(filters, lookup.etag(key, True)))))
     if wants_fragment():

@@ -86,6 +86,39 @@ def test_the_poll_gets_a_304_until_the_counts_change(client, login_as, province)
     assert counts(changed.get_data(as_text=True), province["north"].id)["occupied"] == 1
 
 
+def test_the_background_poll_may_answer_from_a_version_read_within_the_last_second(client, login_as, province,
+                                                                                   monkeypatch):
+    """The 30-second poll compares with the version this process read less than a second ago (no
+    query); after that second it reads again and sees the change. Anything drawn reads afresh."""
+    from shelter.availability import lookup
+
+    now = [1000.0]
+    monkeypatch.setattr(lookup, "_clock", lambda: now[0])
+    staff, bed = province["staff"], province["beds"][1]
+    login_as(staff)
+    poll = {"If-None-Match": None, "X-Background-Poll": "1"}
+    first = client.htmx("GET", "/board/?kota=jakarta_utara")
+    poll["If-None-Match"] = first.headers["ETag"]
+    with counting_statements() as statements:
+        again = client.htmx("GET", "/board/?kota=jakarta_utara", headers=poll)
+    assert again.status_code == 304
+    assert not [s for s in statements if "availability_counts" in s]  # the version was not read again
+
+    service.admit(_resident(province), bed, by=staff)
+    db.session.commit()
+    now[0] += 0.5
+    assert client.htmx("GET", "/board/?kota=jakarta_utara", headers=poll).status_code == 304
+    drawn = client.htmx("GET", "/board/?kota=jakarta_utara")  # not a poll: the counts of now
+    assert counts(drawn.get_data(as_text=True), province["north"].id)["occupied"] == 1
+    now[0] += lookup.RECENT_SECONDS  # the version the drawing read is current: the poll sees the change
+    changed = client.htmx("GET", "/board/?kota=jakarta_utara", headers=poll)
+    assert changed.status_code == 200 and changed.headers["ETag"] == drawn.headers["ETag"]
+    assert counts(changed.get_data(as_text=True), province["north"].id)["occupied"] == 1
+    monkeypatch.setattr(lookup, "_clock", lambda: now[0] + 3600)  # much later: read again, still the same
+    assert client.htmx("GET", "/board/?kota=jakarta_utara", headers={
+        **poll, "If-None-Match": changed.headers["ETag"]}).status_code == 304
+
+
 def test_a_hold_whose_time_is_up_frees_its_bed_and_changes_the_etag_before_the_job(client, login_as, province):
     from datetime import timedelta
 
