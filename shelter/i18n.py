@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, current_app, redirect, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Blueprint, current_app, g, redirect, request, session
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 
 from shelter.access import public
@@ -75,7 +75,31 @@ def date_filter(value: date | None) -> str:
     return format_date(value, "d MMM y")
 
 
+def request_translations():
+    """The request's translations, looked up once per locale rather than for every string a
+    template translates (Flask-Babel's own lookup walks its context three times per call; a
+    resident page translates some sixty strings). Keyed by the locale object itself, so
+    ``force_locale`` (which sets another) and ``flask_babel.refresh`` (which drops it) still count."""
+    context = g.get("_flask_babel")
+    locale = getattr(context, "babel_locale", None)
+    if locale is None:
+        return get_translations()
+    memo = getattr(context, "shelter_translations", None)
+    if memo is None or memo[0] is not locale:
+        memo = (locale, get_translations())
+        context.shelter_translations = memo
+    return memo[1]
+
+
 def init_app(app) -> None:
+    # After babel.init_app, which installed its own (same behaviour, slower lookup).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["clock"] = clock_filter

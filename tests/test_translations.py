@@ -56,3 +56,22 @@ def test_every_string_has_an_indonesian_translation(indonesian):
 def test_translations_keep_their_placeholders(indonesian):
     problems = [f"{message.id!r}: {errors}" for message, errors in indonesian.check() if errors]
     assert not problems, "\n".join(problems)
+
+
+def test_templates_follow_the_locale_of_the_moment(app):
+    """Templates look the translations up once per locale (``i18n.request_translations``), yet a
+    forced locale inside the request (the SMS, the monthly report) and a change back still count."""
+    from dataclasses import replace
+
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    template = "{{ _('Resident') }}|{{ ngettext('%(num)d bed', '%(num)d beds', 2) }}"
+    with app.test_request_context("/"):
+        assert render_template_string(template).startswith("Penghuni|")
+        with force_locale("en"):
+            assert render_template_string(template) == "Resident|2 beds"
+        assert render_template_string(template).startswith("Penghuni|")
+        app.config["SHELTER"] = replace(app.config["SHELTER"], default_locale="en")
+        refresh()
+        assert render_template_string(template) == "Resident|2 beds"
