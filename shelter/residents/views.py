@@ -211,7 +211,8 @@ def render_show(resident, *, status=200, contact_form=None, no_contact_form=None
     html = render_template(
         "residents/show.html", page=page, resident=page.resident, timeline=page.timeline, registered_at=registered_at,
         actions=stay_actions(page), can_register=current_user.has_role(*INTAKE_ROLES), age=queries.age,
-        can_change=can_change_person(current_user, resident),
+        can_change=can_change_person(current_user, resident,  # a person's one open stay is responsible
+                                     facility_id=open_stay.facility_id if open_stay else None),
         contact_form=contact_form, no_contact_form=no_contact_form,  # None: folded, fetched when opened
     )
     db.session.commit()
