@@ -251,7 +251,8 @@ class Timeline:
 
 def timeline(user, resident: Resident, *, limit: int | None = TIMELINE_RECENT, user_ids=()) -> Timeline:
     """A resident's stays as ``user`` may see them, newest first (the ``limit`` latest, or all): the
-    user's own with their bed assignments and the names of the staff who admitted and discharged,
+    user's own with their bed assignments and the names of the staff who admitted, discharged and
+    are responsible (the caseworker),
     other facilities' as ``StayElsewhere`` (a Rumah Aman's left out in SQL). Three statements however
     long the history. ``user_ids``: more users whose names the caller needs (in the same statement)."""
     query = (sa.select(Stay).where(Stay.resident_id == resident.id, episode_listed_clause(user, Stay.facility_id))
@@ -266,7 +267,7 @@ def timeline(user, resident: Resident, *, limit: int | None = TIMELINE_RECENT, u
     stays = [s if sees_episode(user, s.facility_id) else StayElsewhere(s.admitted_at, s.discharged_at)
              for s in stays]
     ids = {uid for s in stays if isinstance(s, Stay)
-           for uid in (s.admitted_by_id, s.discharged_by_id) if uid is not None}
+           for uid in (s.admitted_by_id, s.discharged_by_id, s.caseworker_id) if uid is not None}
     ids |= {uid for uid in user_ids if uid is not None}
     names = {}
     if ids:

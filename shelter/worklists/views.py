@@ -62,11 +62,14 @@ def _form(stay: Stay, caseworkers, *, formdata=None) -> CaseworkerForm:
     return form
 
 
-def caseworker_panel(stay: Stay | None, *, formdata=None) -> CaseworkerPanel | None:
-    """What the resident page shows about the open stay's caseworker (None: no open stay)."""
+def caseworker_panel(stay: Stay | None, *, formdata=None, names=None) -> CaseworkerPanel | None:
+    """What the resident page shows about the open stay's caseworker (None: no open stay).
+    ``names``: users' names the page has already loaded (by id)."""
     if stay is None or not stay.is_open:
         return None
-    name = db.session.get(User, stay.caseworker_id).full_name if stay.caseworker_id else None
+    name = None
+    if stay.caseworker_id:
+        name = (names or {}).get(stay.caseworker_id) or db.session.get(User, stay.caseworker_id).full_name
     form = None
     if may_assign(current_user, stay.facility_id):
         form = _form(stay, stays.caseworkers_of(stay.facility_id), formdata=formdata)
