@@ -242,9 +242,9 @@ def get_resident_or_404(resident_id: int, *, change: bool = False, options=()):
 
     if not _valid_id(resident_id):
         abort(404)
-    resident = db.session.scalar(
+    resident = db.session.execute(  # unique(): ``options`` may join a collection
         sa.select(Resident).where(Resident.id == resident_id, resident_scope_clause(current_user)).options(*options)
-    )
+    ).unique().scalar_one_or_none()
     if resident is None or (change and not can_change_person(current_user, resident)):
         abort(404)
     return resident

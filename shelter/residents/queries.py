@@ -253,15 +253,15 @@ def timeline(user, resident: Resident, *, limit: int | None = TIMELINE_RECENT, u
     """A resident's stays as ``user`` may see them, newest first (the ``limit`` latest, or all): the
     user's own with their bed assignments and the names of the staff who admitted, discharged and
     are responsible (the caseworker),
-    other facilities' as ``StayElsewhere`` (a Rumah Aman's left out in SQL). Three statements however
+    other facilities' as ``StayElsewhere`` (a Rumah Aman's left out in SQL). Two statements however
     long the history. ``user_ids``: more users whose names the caller needs (in the same statement)."""
     query = (sa.select(Stay).where(Stay.resident_id == resident.id, episode_listed_clause(user, Stay.facility_id))
-             .options(joinedload(Stay.facility),
-                      selectinload(Stay.assignments).joinedload(BedAssignment.bed).joinedload(Bed.room))
+             .options(joinedload(Stay.facility),  # assignments joined too: one statement, however many
+                      joinedload(Stay.assignments).joinedload(BedAssignment.bed).joinedload(Bed.room))
              .order_by(Stay.admitted_at.desc(), Stay.id.desc()))
     if limit is not None:
         query = query.limit(limit + 1)
-    stays = list(db.session.scalars(query))
+    stays = list(db.session.scalars(query).unique())
     has_more = limit is not None and len(stays) > limit
     stays = stays[:limit] if limit is not None else stays
     stays = [s if sees_episode(user, s.facility_id) else StayElsewhere(s.admitted_at, s.discharged_at)
@@ -296,7 +296,7 @@ PAGE_COLLECTIONS = frozenset({"category_rows", "family_contacts", "no_contact_pe
 def page_options() -> tuple:
     """Loader options for what the resident page shows of the person: pass them to the lookup
     (``access.get_resident_or_404``) and the page does not load the person again."""
-    return (selectinload(Resident.category_rows), selectinload(Resident.family_contacts),
+    return (joinedload(Resident.category_rows), selectinload(Resident.family_contacts),
             selectinload(Resident.no_contact_persons))
 
 
@@ -307,10 +307,10 @@ def resident_page(user, resident: Resident, *, whole_timeline: bool = False) -> 
     when the user may open them too.
     """
     if PAGE_COLLECTIONS & sa.inspect(resident).unloaded:  # not loaded with the lookup (``page_options``)
-        resident = db.session.scalar(
+        resident = db.session.execute(
             sa.select(Resident).where(Resident.id == resident.id).options(*page_options())
             .execution_options(populate_existing=True)
-        )
+        ).unique().scalar_one()
     scope = resident_scope_clause(user)
     guardian = None
     if resident.guardian_id is not None:
