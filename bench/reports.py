@@ -10,10 +10,11 @@ One run:
    ``bench_reports_large`` / ``bench_reports`` on the PostgreSQL at 127.0.0.1, so it never collides with
    ``board.py``'s), and adds once two follow-ups per discharged stay (``jobs.prepare``), so the
    follow-up figures have rows to count;
-2. in-process (no HTTP, no template): signs in nobody, takes the admin user, and times, one at a time,
+2. in-process (no HTTP, no template): takes the admin user, and times, one at a time,
    ``build_report`` for the last full month (WIB) of the province, of a kota and of the largest facility,
-   and a GET of ``/healthz`` through the test client for the ratio, each ``--repeats`` times after one
-   warm-up; counts each report's SQL statements;
+   counting each report's SQL statements; then, signed in as the admin through the test client, the
+   monthly report's page (HTML), PDF and XLSX of the province and the facility's page and PDF; and a GET
+   of ``/healthz`` for the ratio, each ``--repeats`` times after one warm-up (the PDFs fewer);
 3. prints p50 / max per report, the ratio to /healthz p50 measured in the same run, and whether the
    targets of issue 12 are met (province < 2 s, facility < 300 ms); writes its block in bench/RESULTS.md
    (``--no-write`` to skip).
@@ -115,6 +116,26 @@ def main(argv=None) -> int:
             board.log(f"{label}: p50 {statistics.median(runs):.0f} ms, max {max(runs):.0f} ms, "
                       f"{len(seen)} statements, {len(report.tables)} tables")
         db.session.remove()
+    # The same reports as a user gets them: the monthly page (HTML: figures + template), its PDF and
+    # XLSX, through the test client as the admin (signed in like a browser), one at a time.
+    from sqlcount import BASE, login
+
+    browser = app.test_client()
+    login(browser, dataset.users["admin"], dataset.password, datagen.trusted_browser(dataset.users, "admin"))
+    month = f"{period.start:%Y-%m}"
+    documents = {"province page (HTML)": f"/reports/monthly?month={month}",
+                 "province PDF": f"/reports/monthly.pdf?month={month}",
+                 "province XLSX": f"/reports/monthly.xlsx?month={month}",
+                 "facility page (HTML)": f"/reports/monthly?month={month}&facility={largest[0]}",
+                 "facility PDF": f"/reports/monthly.pdf?month={month}&facility={largest[0]}"}
+    for label, path in documents.items():
+        def get(path=path):
+            response = browser.get(path, base_url=BASE)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {path} gave HTTP {response.status_code}")
+        runs = timed(get, max(3, args.repeats // 2) if "PDF" in label else args.repeats)
+        results[label] = (runs, None, None)
+        board.log(f"{label}: p50 {statistics.median(runs):.0f} ms, max {max(runs):.0f} ms")
     client = app.test_client()
     health = timed(lambda: client.get("/healthz"), max(20, args.repeats * 4))
     health_p50 = statistics.median(health)
@@ -123,10 +144,10 @@ def main(argv=None) -> int:
     rows = ["| report (last full month) | p50 ms | max ms | p50 ÷ /healthz p50 | SQL statements | target | met? |",
             "|---|---:|---:|---:|---:|---|---|"]
     for label, (runs, statements, _tables) in results.items():
-        target = TARGETS_MS.get(label.split(" ")[0])
+        target = TARGETS_MS.get(label.split(" ")[0]) if statements is not None or "HTML" in label else None
         met = "—" if target is None else ("yes" if max(runs) < target else "**no**")
         rows.append(f"| {label} | {statistics.median(runs):.0f} | {max(runs):.0f} | "
-                    f"{statistics.median(runs) / health_p50:.0f}× | {statements} | "
+                    f"{statistics.median(runs) / health_p50:.0f}× | {statements if statements is not None else '—'} | "
                     f"{'< %d ms' % target if target else '—'} | {met} |")
     now = datetime.now(timezone.utc)
     text = "\n".join([
@@ -136,8 +157,10 @@ def main(argv=None) -> int:
         f"- machine: {board.machine()}; {board.database_version(url)}; shared with other workers' processes "
         f"(load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end)",
         f"- command: `python bench/reports.py{' --large' if args.large else ''}`; data: {counts}",
-        f"- `build_report` in-process (figures only: no template, no HTTP), the admin's report (nothing "
-        f"suppressed) for {period.start:%Y-%m}; {args.repeats} runs after a warm-up, one at a time; the "
+        f"- `build_report` in-process (figures only: no template, no HTTP), then the monthly report's page, "
+        f"PDF and XLSX through the test client as the signed-in admin (figures, template, WeasyPrint, "
+        f"openpyxl), the admin's report (nothing "
+        f"suppressed) for {period.start:%Y-%m}; {args.repeats} runs (PDF: fewer) after a warm-up, one at a time; the "
         f"facility is the one with most beds ({largest[1]}); /healthz p50 through the test client in the same "
         f"run: {health_p50:.1f} ms",
         "",
