@@ -67,7 +67,7 @@ class Selection:
 def _kept(args, keys) -> dict[str, str]:
     kept = {}
     for key in keys:
-        value = (args.get(key) or "").strip()
+        value = str(args.get(key) or "").strip()
         if len(value) > MAX_VALUE:
             raise NotFound
         if value:

@@ -171,3 +171,48 @@ def test_my_exports_lists_the_users_own_only(world, app):
     assert "Anda belum pernah mengekspor daftar" in caseworker.get("/exports/").get_data(as_text=True)
     page = other.get("/exports/").get_data(as_text=True)
     assert "Penghuni" in page and "CSV" in page and "Anda belum pernah" not in page
+
+
+def test_every_list_exports_its_own_rows(world, login_as, make_user, app):
+    """Attendance of A's programme, follow-ups, the referral desk's list, the stays behind a report count."""
+    from datetime import time, timedelta, timezone
+
+    from shelter.extensions import db
+    from shelter.followups.models import FollowUp
+    from shelter.programmes.models import Attendance, Enrollment, Programme, ProgrammeSession
+    from shelter.stays.models import Stay
+
+    siti = world["people"]["siti"]
+    admitted = datetime(2026, 10, 5, 3, 0, tzinfo=timezone.utc)
+    stay = Stay(resident_id=siti.id, facility_id=world["a"].id, admitted_at=admitted,
+                discharged_at=admitted + timedelta(days=3), discharge_outcome="other")
+    programme = Programme(facility_id=world["a"].id, name="Menjahit", capacity=5, starts_on=date(2026, 10, 1),
+                          ends_on=date(2026, 10, 31), weekdays="0", start_time=time(9), duration_minutes=60)
+    db.session.add_all([stay, programme])
+    db.session.flush()
+    session = ProgrammeSession(programme_id=programme.id, session_date=date(2026, 10, 6), starts_at=admitted,
+                               ends_at=admitted + timedelta(hours=1))
+    enrollment = Enrollment(programme_id=programme.id, resident_id=siti.id, stay_id=stay.id, status="enrolled",
+                            seat=1)
+    followup = FollowUp(stay_id=stay.id, resident_id=siti.id, facility_id=world["a"].id, step=1, offset_days=7,
+                        due_on=date(2026, 10, 15), planned_method="phone_call", status="open")
+    db.session.add_all([session, enrollment, followup])
+    db.session.flush()
+    db.session.add(Attendance(session_id=session.id, enrollment_id=enrollment.id, status="present"))
+    db.session.commit()
+    client = login_as(world["caseworker"])
+
+    attendance = csv_rows(export(client, "attendance", programme=str(programme.id)))
+    assert attendance[0][:2] == ["id_program", "tanggal_sesi"] and attendance[1][4] == "present"
+    followups = csv_rows(export(client, "followups", facility=str(world["a"].id)))
+    assert [int(r[0]) for r in followups[1:]] == [followup.id]
+    stays = csv_rows(export(client, "stays", figure="admitted", facility=str(world["a"].id), month="2026-10"))
+    assert [int(r[0]) for r in stays[1:]] == [stay.id] and stays[1][2] == world["a"].name
+    assert export(client, "referrals").status_code == 404  # not the referral desk
+    desk = make_user(roles=("case_manager",), facilities=(world["a"],))
+    from tests.conftest import login
+
+    other = app.test_client()
+    login(other, desk)
+    referrals = csv_rows(export(other, "referrals", view="all"))
+    assert referrals[0][0] == "id_rujukan"
