@@ -122,6 +122,7 @@ def _import_models() -> None:
     from shelter.referrals import models as _referrals  # noqa: F401
     from shelter.availability import models as _availability  # noqa: F401
     from shelter.reports import models as _reports  # noqa: F401
+    from shelter.exports import models as _exports  # noqa: F401
 
 
 def _connect_listeners() -> None:
@@ -161,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     from shelter.worklists.views import bp as worklists_bp
     from shelter.reports.views import bp as reports_bp
     from shelter.reports.lists_views import bp as report_lists_bp
+    from shelter.exports.views import bp as exports_bp
     # Feature modules that add routes to a blueprint of another module, before it is registered.
     from shelter.api import assessments as _api_assessments, plans as _api_plans  # noqa: F401
     from shelter.api import programmes as _api_programmes  # noqa: F401
@@ -174,7 +176,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, facilities_bp, admin_bp, audit_bp, residents_bp, board_bp,
                stays_bp, api_bp, notifications_bp, followups_bp, alerts_bp, assessments_bp, plans_bp,
-               programmes_bp, referrals_bp, partners_bp, outgoing_bp, worklists_bp, reports_bp, report_lists_bp):
+               programmes_bp, referrals_bp, partners_bp, outgoing_bp, worklists_bp, reports_bp, report_lists_bp,
+               exports_bp):
         app.register_blueprint(bp)
 
 

@@ -59,9 +59,7 @@ def is_partner(user) -> bool:
 
 
 def is_public_endpoint(endpoint: str | None) -> bool:
-    if endpoint is None:  # 404 for an unknown URL: let the router answer
-        return True
-    if endpoint == "static":
+    if endpoint is None or endpoint == "static":  # None: 404 for an unknown URL, the router answers
         return True
     view = current_app.view_functions.get(endpoint)
     return bool(getattr(view, "is_public", False))
@@ -159,12 +157,9 @@ def _valid_id(value) -> bool:
 
 
 def get_facility_or_404(facility_id: int) -> Facility:
-    if not _valid_id(facility_id):
-        abort(404)
     ids = visible_facility_ids(current_user)
-    if ids is not None and facility_id not in ids:
-        abort(404)
-    facility = db.session.get(Facility, facility_id)
+    visible = _valid_id(facility_id) and (ids is None or facility_id in ids)
+    facility = db.session.get(Facility, facility_id) if visible else None
     if facility is None:
         abort(404)
     return facility
@@ -189,11 +184,8 @@ def find_stay(stay_id: int, allowed=None):
     if not _valid_id(stay_id):
         return None
     stay = db.session.get(Stay, stay_id)
-    if stay is None:
-        return None
-    if not sees_episode(current_user, stay.facility_id):
-        return None
-    if allowed is not None and not allowed(current_user, stay.facility_id):
+    if stay is None or not sees_episode(current_user, stay.facility_id) or (
+            allowed is not None and not allowed(current_user, stay.facility_id)):
         return None
     return stay
 
@@ -210,6 +202,16 @@ def can_see_address(user, facility: Facility) -> bool:
     if not facility.is_safe_house:
         return True
     return user.is_admin or facility.id in user.facility_ids
+
+
+def may_export_personal(user, facility_ids: set[int] | None) -> bool:
+    """Names and NIK in an exported file (it leaves Shelter): admins; facility and case managers for lists
+    of their own facilities only; None: the network's referral list, the referral desk's (case managers)."""
+    if user.is_admin or not user.has_role(Role.FACILITY_MANAGER, Role.CASE_MANAGER):
+        return bool(user.is_admin)
+    if facility_ids is None:
+        return user.has_role(Role.CASE_MANAGER)
+    return bool(facility_ids) and set(facility_ids) <= set(user.facility_ids)
 
 
 def can_manage_facility(user, facility: Facility) -> bool:

@@ -143,6 +143,9 @@ class Config:
     field_encryption_keys: tuple[str, ...] = ()
     # Two-step sign-in is required for admins and Rumah Aman staff; true: for every user.
     two_step_for_all: bool = False
+    # A list export of more rows than this is written in the background (the scheduler's job), with a
+    # progress bar; smaller ones are written in the request.
+    export_background_rows: int = 5000
 
     @classmethod
     def from_env(cls, environ=None) -> "Config":
@@ -196,6 +199,7 @@ class Config:
             assessment_due_days=_int(environ, "ASSESSMENT_DUE_DAYS", 7),
             plan_review_days=_int(environ, "PLAN_REVIEW_DAYS", 30),
             hsts_max_age=_int(environ, "HSTS_MAX_AGE", 31536000 if env == "production" else 0),
+            export_background_rows=_int(environ, "EXPORT_BACKGROUND_ROWS", 5000),
         )
         config.validate()
         return config
@@ -224,6 +228,8 @@ class Config:
             )
         if self.default_locale not in LOCALES:
             raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+        if self.export_background_rows < 1:
+            raise ConfigError("EXPORT_BACKGROUND_ROWS must be at least 1")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.reminder_time):
             raise ConfigError(f"REMINDER_TIME must be HH:MM (24-hour), got {self.reminder_time!r}")
         if self.public_url and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", self.public_url):
@@ -312,6 +318,6 @@ def setting_names() -> list[str]:
         "BABEL_DEFAULT_LOCALE", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "LOGIN_MAX_FAILURES",
         "LOGIN_LOCKOUT_MINUTES", "PUBLIC_URL", "REMINDER_TIME", "SCHEDULER_IN_PROCESS",
         "ASSESSMENT_DUE_DAYS", "PLAN_REVIEW_DAYS", "PORT", "TRUSTED_PROXIES", "HSTS_MAX_AGE",
-        "FIELD_ENCRYPTION_KEYS", "TWO_STEP_FOR_ALL",
+        "FIELD_ENCRYPTION_KEYS", "TWO_STEP_FOR_ALL", "EXPORT_BACKGROUND_ROWS",
     ]
 

@@ -104,7 +104,8 @@ class Filters:
     flagged: str | None = None     # "waiting" (not acknowledged) | "all"
 
 
-def _filtered(user, filters: Filters, today: date) -> sa.Select:
+def followups_query(user, filters: Filters, today: date) -> sa.Select:
+    """The follow-ups of the list (and of its export), filtered; no order yet."""
     query = _scoped(sa.select(FollowUp), user)
     if filters.facility_id is not None:
         query = query.where(FollowUp.facility_id == filters.facility_id)
@@ -127,7 +128,7 @@ def _filtered(user, filters: Filters, today: date) -> sa.Select:
 
 def followups_page(user, filters: Filters, today: date, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of follow-ups: flags waiting for a case manager first, then open by due day, then the rest."""
-    query = _filtered(user, filters, today)
+    query = followups_query(user, filters, today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     page = clamp_page(page, total, per_page)
     waiting_first = sa.case((sa.and_(FollowUp.flagged_at.is_not(None), FollowUp.acknowledged_at.is_(None)), 0),

@@ -31,8 +31,9 @@ def _page(base, columns, order, page: int, per_page: int) -> Page:
     return Page(items=list(db.session.execute(query)), page=page, per_page=per_page, total=total)
 
 
-def list_page(user, ctx, kind: str, figure: str, args, page: int = 1, per_page: int = PER_PAGE) -> Page | None:
-    """One page of the list behind ``figure``; None when the figure or its arguments are unknown."""
+def list_query(user, ctx, kind: str, figure: str, args) -> tuple | None:
+    """The list behind ``figure`` as (base statement of ids, the page's columns, order); None when the
+    figure or its arguments are unknown. The exports write the same selection (``shelter.exports``)."""
     if kind == "stays":
         clause = selections.stay_clause(ctx, figure, args)
         if clause is None:
@@ -42,7 +43,7 @@ def list_page(user, ctx, kind: str, figure: str, args, page: int = 1, per_page: 
                 .where(clause, access.episode_clause(user, Stay.facility_id)))
         columns = (Stay.id, Stay.resident_id, Resident.full_name, Facility.name.label("facility_name"),
                    Stay.admitted_at, Stay.discharged_at, Stay.discharge_outcome, Stay.over_capacity)
-        return _page(base, columns, (Stay.admitted_at, Stay.id), page, per_page)
+        return base, columns, (Stay.admitted_at, Stay.id)
     if kind == "residents":
         clause = selections.resident_clause(ctx, figure, args)
         if clause is None:
@@ -53,7 +54,7 @@ def list_page(user, ctx, kind: str, figure: str, args, page: int = 1, per_page: 
         base = sa.select(Resident.id).where(clause, access.resident_scope_clause(user), Resident.id.in_(own))
         columns = (Resident.id, Resident.full_name, Resident.sex, Resident.birth_date, Resident.estimated_age,
                    Resident.kota_of_origin)
-        return _page(base, columns, (Resident.full_name, Resident.id), page, per_page)
+        return base, columns, (Resident.full_name, Resident.id)
     if kind == "followups":
         clause = selections.followup_clause(ctx, figure, args)
         if clause is None:
@@ -63,7 +64,7 @@ def list_page(user, ctx, kind: str, figure: str, args, page: int = 1, per_page: 
                 .where(clause, access.episode_clause(user, FollowUp.facility_id)))
         columns = (FollowUp.id, FollowUp.stay_id, FollowUp.resident_id, Resident.full_name,
                    Facility.name.label("facility_name"), FollowUp.due_on, FollowUp.status, FollowUp.done_on)
-        return _page(base, columns, (FollowUp.due_on, FollowUp.id), page, per_page)
+        return base, columns, (FollowUp.due_on, FollowUp.id)
     if kind == "referrals":
         clause = selections.referral_clause(ctx, figure, args)
         if clause is None:
@@ -72,5 +73,13 @@ def list_page(user, ctx, kind: str, figure: str, args, page: int = 1, per_page: 
                 .where(clause, access.referral_clause(user)))
         columns = (Referral.id, Partner.kind.label("partner_kind"), Referral.received_at, Referral.status,
                    Referral.urgency)
-        return _page(base, columns, (Referral.received_at, Referral.id), page, per_page)
+        return base, columns, (Referral.received_at, Referral.id)
     return None
+
+
+def list_page(user, ctx, kind: str, figure: str, args, page: int = 1, per_page: int = PER_PAGE) -> Page | None:
+    """One page of the list behind ``figure``; None when the figure or its arguments are unknown."""
+    found = list_query(user, ctx, kind, figure, args)
+    if found is None:
+        return None
+    return _page(*found, page, per_page)

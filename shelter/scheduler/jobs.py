@@ -69,6 +69,20 @@ def check_availability() -> int:
     return repaired
 
 
+def run_exports() -> int:
+    """Write the queued list exports (each claimed by one runner only), in batches, with progress."""
+    from shelter.exports.service import run_queued
+
+    return run_queued()
+
+
+def expire_exports() -> int:
+    """Delete the files of list exports older than 24 hours and mark them expired."""
+    from shelter.exports.service import expire
+
+    return expire()
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -86,6 +100,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("evaluate_capacity", evaluate_capacity, 300, 600),
     JobSpec("review_offers", review_offers, 60, 120),
     JobSpec("check_availability", check_availability, 300, 600),
+    JobSpec("run_exports", run_exports, 5, 30),
+    JobSpec("expire_exports", expire_exports, 300, 600),
 )
 JOB_NAMES = tuple(job.name for job in JOBS)
 

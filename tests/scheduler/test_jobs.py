@@ -18,7 +18,7 @@ from shelter.stays.models import BedHold
 
 def test_the_fixed_jobs():
     assert JOB_NAMES == ("deliver_outbox", "send_reminders", "expire_holds", "evaluate_capacity", "review_offers",
-                         "check_availability")
+                         "check_availability", "run_exports", "expire_exports")
     for job in JOBS:
         assert 0 < job.interval_seconds <= 300
         assert job.misfire_grace_seconds >= job.interval_seconds
