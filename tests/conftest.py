@@ -19,6 +19,7 @@ from itertools import count
 import pytest
 import sqlalchemy as sa
 from flask import has_app_context
+from hypothesis import settings as hypothesis_settings
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
@@ -34,6 +35,12 @@ pytest_plugins = ["tests.browser.fixtures", "tests.notifications.fixtures"]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
+
+
+# HYPOTHESIS_PROFILE=thorough: the availability state machine (tests/availability/test_equality.py) runs
+# its full 10 walks and shrinks the failures it is shown; the default profile is what `make test` and CI run.
+hypothesis_settings.register_profile("thorough", hypothesis_settings.get_profile("default"))
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_report_header(config):
@@ -54,6 +61,19 @@ def pytest_configure(config):
                 catalog = read_po(source)
             with mo.open("wb") as target:
                 write_mo(target, catalog)
+
+
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked the browser tests
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first (slow browser walks, other browser tests, other slow tests), in their order
+    otherwise: with two workers (pytest-xdist hands out tests in collection order) a long test left to the
+    end keeps one worker busy while the other idles."""
+
+    def rank(item) -> int:
+        browser, slow = item.get_closest_marker("browser"), item.get_closest_marker("slow")
+        return 0 if browser and slow else 1 if browser else 2 if slow else 3
+
+    items.sort(key=rank)
 
 
 # --- databases -----------------------------------------------------------------------------------
