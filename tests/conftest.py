@@ -76,6 +76,29 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=rank)
 
 
+def _share_url_builders() -> None:
+    """Every test builds its own app (create_app), and ~80% of that (~0.13 s of ~0.16 s per test) was
+    Werkzeug compiling two URL-builder functions per route from a Python AST. A builder is a pure function
+    of its rule's parts, defaults and ``append_unknown`` (it reads the rule's converters through the rule it
+    is bound to), so the apps of one test process share the builders of equal rules; each app still binds
+    and routes every rule itself."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, object] = {}
+
+    def shared(self, append_unknown=True):
+        key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
+
+
 # --- databases -----------------------------------------------------------------------------------
 
 def _worker() -> str:
