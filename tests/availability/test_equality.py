@@ -9,13 +9,14 @@ forgets to update the counts."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta, timezone
 from itertools import count
 
 import pytest
 import sqlalchemy as sa
 import time_machine
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
@@ -210,10 +211,18 @@ def make_machine(admin):
     return Availability
 
 
-SETTINGS = settings(max_examples=10, stateful_step_count=20, deadline=None, derandomize=True,
+# HYPOTHESIS_PROFILE=thorough (the profile tests/conftest.py registers) runs 10 walks of 20 steps; the
+# default run, `make test` and CI, runs EXAMPLES of them, which still catch every forgetful write path below.
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+EXAMPLES = 10 if THOROUGH else int(os.environ.get("EQUALITY_EXAMPLES", "5"))
+SETTINGS = settings(max_examples=EXAMPLES, stateful_step_count=20, deadline=None, derandomize=True,
                     suppress_health_check=list(HealthCheck))
+# The forgetful-path tests only need the machine to fail: the failing walk is not shrunk to a minimal one
+# (shrinking replayed it dozens of times, ~40 s on SQLite), unless the thorough profile runs.
+FINDS = SETTINGS if THOROUGH else settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
+@pytest.mark.slow
 def test_the_stored_counts_equal_the_derivation_after_every_step(app, admin):
     run_state_machine_as_test(make_machine(admin), settings=SETTINGS)
 
@@ -223,7 +232,7 @@ def test_the_machine_finds_a_bed_path_that_forgets_the_counts(app, admin, monkey
     says so."""
     monkeypatch.setattr(facilities, "_capacity_changed", lambda facility_id: None)
     with pytest.raises(AssertionError):
-        run_state_machine_as_test(make_machine(admin), settings=SETTINGS)
+        run_state_machine_as_test(make_machine(admin), settings=FINDS)
 
 
 def test_the_machine_finds_a_stays_path_that_forgets_the_counts(app, admin, monkeypatch):
@@ -238,14 +247,14 @@ def test_the_machine_finds_a_stays_path_that_forgets_the_counts(app, admin, monk
 
     monkeypatch.setattr(stays, "events", Forgetful())
     with pytest.raises(AssertionError):
-        run_state_machine_as_test(make_machine(admin), settings=SETTINGS)
+        run_state_machine_as_test(make_machine(admin), settings=FINDS)
 
 
 def test_the_machine_finds_a_refresh_that_forgets_the_rooms(app, admin, monkeypatch):
     """The facilities' rows written but not the rooms' (find-a-bed's): found too."""
     monkeypatch.setattr(store, "_write_rooms", lambda facility_ids: None)
     with pytest.raises(AssertionError):
-        run_state_machine_as_test(make_machine(admin), settings=SETTINGS)
+        run_state_machine_as_test(make_machine(admin), settings=FINDS)
 
 
 def test_the_check_job_repairs_a_drift_and_logs_only_a_count(app, make_bed, caplog):

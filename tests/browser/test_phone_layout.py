@@ -1,13 +1,13 @@
-"""At 390x844, for every role, on the demo data: each page the menu and the bottom bar lead to starts with
-its title and content (the menu stays behind its button), no two buttons or links overlap, every touch
-target is at least 44x44 px, and nothing scrolls sideways."""
+"""The phone layout checks: at 390x844 a page starts with its title and content (the menu stays behind its
+button), no two buttons or links overlap, every touch target is at least 44x44 px, and nothing scrolls
+sideways. They run on every page of every role in tests/browser/test_role_walk.py (one walk with the axe
+checks); here, that the measurements can fail."""
 
 from __future__ import annotations
 
 import pytest
 
-from shelter.auth.models import Role
-from tests.browser.phone import PHONE, measure, menu_links, overlaps, too_small
+from tests.browser.phone import PHONE, measure, overlaps, too_small
 
 
 @pytest.fixture
@@ -40,26 +40,6 @@ def check_page(page, path: str) -> list[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("role", [r.value for r in Role])
-def test_every_menu_page_fits_a_phone(role, demo_logins, page, browser_login):
-    page.set_viewport_size(PHONE)
-    email, password = demo_logins[role]
-    browser_login(page, email, password)
-    # the menu opens from its button and its own items are tappable and apart
-    page.click(".menu > summary")
-    assert page.locator("nav.mainnav").is_visible()
-    inside = [e for e in measure(page)["items"] if e["inMenu"]]
-    assert len(inside) >= 8  # the menu's links, the account links, logout and the languages
-    assert overlaps(inside) == [] and too_small(inside) == []
-    links = menu_links(page)
-    assert len(links) >= 6
-    problems = []
-    for path in links:
-        problems += check_page(page, path)
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.browser
 def test_the_check_sees_overlap_and_small_targets(demo_logins, page, browser_login):
     """The measurements can fail: two buttons forced onto one spot and a 20 px link are reported."""
     page.set_viewport_size(PHONE)
@@ -83,31 +63,3 @@ def test_the_check_sees_overlap_and_small_targets(demo_logins, page, browser_log
 
 
 RECORD = r"^/(residents|facilities|programmes|referrals|plans|stays)/\d+/?$"
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("role", ["intake_staff", "case_manager", "facility_manager"])
-def test_record_pages_fit_a_phone_with_their_actions_first(role, demo_logins, page, browser_login):
-    """The first record of every list the menu leads to (a resident, a facility, a programme, a referral):
-    its action bar comes before its sections and fits, as on the menu's pages."""
-    import re
-
-    page.set_viewport_size(PHONE)
-    browser_login(page, *demo_logins[role])
-    records = []
-    for path in menu_links(page):
-        page.goto(path)
-        hrefs = page.eval_on_selector_all("main a[href]", "els => els.map(e => new URL(e.href).pathname)")
-        records += [h for h in hrefs if re.match(RECORD, h)][:1]
-    records = list(dict.fromkeys(records))
-    assert any(r.startswith("/residents/") for r in records) or role == "case_manager"
-    assert len(records) >= 2
-    problems = []
-    for path in records:
-        problems += check_page(page, path)
-        bar = page.locator("main .action-bar").first
-        if bar.count() and page.locator("main section.panel").count():
-            first_section = page.locator("main section.panel").first.bounding_box()
-            if bar.bounding_box()["y"] > first_section["y"] and path.startswith("/residents/"):
-                problems.append(f"{path}: the actions come after the first section")
-    assert not problems, "\n".join(problems)
