@@ -48,3 +48,10 @@ def jobs():
 
     db.session.commit()  # a new transaction: what the requests and the scheduler's job wrote since
     return list(db.session.scalars(sa.select(ExportJob).order_by(ExportJob.id)))
+
+
+@pytest.fixture(autouse=True)
+def own_instance_folder(app, tmp_path):
+    """Each test's exports in a folder of its own: the xdist workers' tests would otherwise write side by
+    side in the project's instance/exports and see each other's files."""
+    app.instance_path = str(tmp_path)
