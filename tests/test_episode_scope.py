@@ -23,6 +23,7 @@ from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from shelter.extensions import db
 from tests.conftest import login
@@ -66,13 +67,13 @@ ID_ARGUMENTS = {
     "followup_id": "followup", "hold_id": "hold", "contact_id": "contact", "person_id": "person",
     "user_id": "staff", "rule_id": "rule", "step_id": "step", "message_id": "message",
     "referral_id": "referral", "offer_id": "offer", "partner_id": "partner", "outgoing_id": "outgoing",
-    "token_id": "partner_token", "kota": "kota",
+    "token_id": "partner_token", "kota": "kota", "token": "export",
 }
 
 
 @dataclass
 class Journey:
-    ids: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, int | str] = field(default_factory=dict)
     panti_staff: dict[str, object] = field(default_factory=dict)
 
 
@@ -80,6 +81,7 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
     from shelter.alerts import service as alerts
     from shelter.assessments.models import DOMAINS
     from shelter.assessments import service as assessments
+    from shelter.exports import service as exports
     from shelter.followups import reunification
     from shelter.followups.models import FollowUp, FollowUpPolicyStep
     from shelter.notifications.models import OutboundMessage
@@ -144,6 +146,9 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
     make_bed(room=safe_room, label="RKX-79")  # for the referral below
     referral_ids = place_referral_in_safe_house(safe_house, safe_insider, safe_stay, admin)
     rule = alerts.create_rule(safe_house, by=admin, max_free_beds=0)
+    # The safe house's list of residents, with names, exported by its own staff.
+    export = exports.start(safe_insider, "residents", "csv", MultiDict({"facility_id": str(safe_house.id)}),
+                           include_personal=True)
     stays.discharge(safe_stay, outcome="reunified", note=SAFE_TEXTS[6], by=safe_insider)
     db.session.commit()
 
@@ -157,7 +162,7 @@ def build_journey(make_facility, make_room, make_bed, make_user, make_resident, 
         "version": version.id, "programme": programme.id, "session": session.id, "enrollment": enrollment.id,
         "followup": followup.id, "hold": hold.id, "contact": contact.id, "person": person.id,
         "staff": safe_caseworker.id, "rule": rule.id, "step": step.id if step else 1,
-        "message": message.id if message else 1, "kota": safe_house.kota, **referral_ids,
+        "message": message.id if message else 1, "kota": safe_house.kota, "export": export.token, **referral_ids,
     }
     journey.panti_stay_id = panti_stay.id
     return journey
@@ -194,7 +199,8 @@ def place_referral_in_safe_house(safe_house, safe_insider, safe_stay, admin) -> 
 
 
 @pytest.fixture
-def journey(make_facility, make_room, make_bed, make_user, make_resident, admin) -> Journey:
+def journey(app, tmp_path, make_facility, make_room, make_bed, make_user, make_resident, admin) -> Journey:
+    app.instance_path = str(tmp_path)  # the journey's export file, away from the other workers'
     return build_journey(make_facility, make_room, make_bed, make_user, make_resident, admin)
 
 

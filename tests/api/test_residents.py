@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from shelter.audit.models import AuditEvent
 from shelter.extensions import db
+from shelter.localtime import local_today
 from shelter.residents.models import Resident
 from shelter.stays import service as stays
 from tests.api.conftest import error_code, fields, row_counts
@@ -123,7 +124,7 @@ def test_caseworker_cannot_register(api_as, make_user, places):
 @pytest.mark.parametrize("change, expected", [
     ({"nik": "12345"}, {"nik": "nik_format"}),
     ({"nik": "31740112345678901"}, {"nik": "nik_format"}),
-    ({"birth_date": (date.today() + timedelta(days=2)).isoformat()}, {"birth_date": "in_future"}),
+    ({"birth_date": (local_today() + timedelta(days=2)).isoformat()}, {"birth_date": "in_future"}),
     ({"birth_date": "1890-01-01"}, {"birth_date": "too_old"}),
     ({"birth_date": "2024-13-01"}, {"birth_date": "invalid_format"}),
     ({"birth_date": None}, {"birth_date": "age_required"}),

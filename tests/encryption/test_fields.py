@@ -3,12 +3,13 @@ address, or note text; the app shows the same values as before; NIK duplicate de
 
 from __future__ import annotations
 
-from datetime import date
+
 
 import pytest
 import sqlalchemy as sa
 
 from shelter.extensions import db
+from shelter.localtime import local_today
 from tests.referrals.conftest import make_partner, partner, referral_input  # noqa: F401 - fixtures
 
 NIK = "3174051203950002"
@@ -43,10 +44,10 @@ def everything(make_facility, make_room, make_bed, make_resident, make_user, par
                                                   phone=CONTACT_PHONE, address=CONTACT_ADDRESS))
     stay = stays.admit(resident, make_bed(make_room(safe_house)), by=admin)
     db.session.flush()
-    note = assessments.add_note(stay, assessments.NoteInput(noted_on=date.today(), kind="visit", body=OLD_NOTE),
+    note = assessments.add_note(stay, assessments.NoteInput(noted_on=local_today(), kind="visit", body=OLD_NOTE),
                                 by=admin)
     db.session.flush()
-    assessments.edit_note(note, assessments.NoteInput(noted_on=date.today(), kind="visit", body=NOTE),
+    assessments.edit_note(note, assessments.NoteInput(noted_on=local_today(), kind="visit", body=NOTE),
                           by=admin, stay=stay)
     stays.discharge(stay, outcome="reunified", note=DISCHARGE_NOTE, by=admin)
     reunification.save_plan(resident, reunification.PlanInput(relation="kakak", destination="Kota Bekasi",

@@ -15,6 +15,7 @@ from shelter import create_app
 from shelter.config import Config
 from shelter.encryption import UndecryptableValue, generate_key, keyring
 from shelter.extensions import db
+from shelter.localtime import local_today
 
 ROWS = 10_000
 
@@ -118,9 +119,9 @@ def test_the_rotation_re_encrypts_the_append_only_note_history_and_keeps_it_appe
     facility = make_facility()
     stay = stays.admit(make_resident(facility), make_bed(make_room(facility)), by=admin)
     db.session.flush()
-    note = assessments.add_note(stay, assessments.NoteInput(noted_on=date.today(), kind="visit", body="lama"), by=admin)
+    note = assessments.add_note(stay, assessments.NoteInput(noted_on=local_today(), kind="visit", body="lama"), by=admin)
     db.session.flush()
-    assessments.edit_note(note, assessments.NoteInput(noted_on=date.today(), kind="visit", body="baru"),
+    assessments.edit_note(note, assessments.NoteInput(noted_on=local_today(), kind="visit", body="baru"),
                           by=admin, stay=stay)
     db.session.commit()
     old_key = app.config["SHELTER"].field_encryption_keys[0]
