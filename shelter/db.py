@@ -62,8 +62,9 @@ def configure_engine(engine: sa.Engine) -> None:
     timeout instead (SQLAlchemy documents this recipe under "Serializable isolation / Savepoints /
     Transactional DDL" for pysqlite).
     """
-    if engine.dialect.name != "sqlite":
-        return
+    if engine.dialect.name != "sqlite" or getattr(engine, "_shelter_configured", False):
+        return  # once per engine: apps built on one engine (the tests share them) add no second listener
+    engine._shelter_configured = True  # type: ignore[attr-defined]
     database = sqlite_file(engine.url.database)
 
     @event.listens_for(engine, "do_connect")

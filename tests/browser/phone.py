@@ -88,3 +88,11 @@ def menu_links(page) -> list[str]:
         "nav.mainnav a[href], .account a[href], nav.bottombar a[href]",
         "els => els.map(e => new URL(e.href).pathname + new URL(e.href).search)")
     return list(dict.fromkeys(hrefs))
+
+
+def htmx_settled(page) -> None:
+    """Wait until the fragments a page loads by itself (hx-trigger="load") are in and settled: no element
+    is requesting, swapping or settling. Unlike Playwright's "networkidle" (500 ms without a request), this
+    costs nothing on a page that loads no fragment; the board's 30-second poll is not waited for."""
+    page.wait_for_function(
+        "() => document.readyState === 'complete' && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.phone import PHONE, measure, overlaps, too_small
+from tests.browser.phone import PHONE, htmx_settled, measure, overlaps, too_small
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def demo_logins(app):
 def check_page(page, path: str) -> list[str]:
     problems = []
     page.goto(path)
-    page.wait_for_load_state("networkidle")
+    htmx_settled(page)
     title = page.locator("main h1").first
     box = title.bounding_box() if title.count() else None
     if box is None or box["y"] + box["height"] > PHONE["height"] / 2:
