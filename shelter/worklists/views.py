@@ -49,7 +49,8 @@ class CaseworkerForm(FlaskForm):
 class CaseworkerPanel:
     stay: Stay
     caseworker_name: str | None
-    form: CaseworkerForm | None  # None: the user may only read who is responsible
+    may_assign: bool
+    form: CaseworkerForm | None  # None: folded (fetched when opened), or the user may only read
     error: str | None = None
 
 
@@ -62,18 +63,21 @@ def _form(stay: Stay, caseworkers, *, formdata=None) -> CaseworkerForm:
     return form
 
 
-def caseworker_panel(stay: Stay | None, *, formdata=None, names=None) -> CaseworkerPanel | None:
+def caseworker_panel(stay: Stay | None, *, formdata=None, names=None, with_form=False) -> CaseworkerPanel | None:
     """What the resident page shows about the open stay's caseworker (None: no open stay).
-    ``names``: users' names the page has already loaded (by id)."""
+    ``names``: users' names the page has already loaded (by id). The choice of caseworkers is built
+    only for a submitted form or when asked (``with_form``): the page folds it and fetches it when
+    opened, as most visits only read who is responsible."""
     if stay is None or not stay.is_open:
         return None
     name = None
     if stay.caseworker_id:
         name = (names or {}).get(stay.caseworker_id) or db.session.get(User, stay.caseworker_id).full_name
+    assigns = may_assign(current_user, stay.facility_id)
     form = None
-    if may_assign(current_user, stay.facility_id):
+    if assigns and (with_form or formdata is not None):
         form = _form(stay, stays.caseworkers_of(stay.facility_id), formdata=formdata)
-    return CaseworkerPanel(stay=stay, caseworker_name=name, form=form)
+    return CaseworkerPanel(stay=stay, caseworker_name=name, may_assign=assigns, form=form)
 
 
 @bp.record_once
@@ -91,6 +95,9 @@ def _resident_url(stay: Stay) -> str:
 
 
 def _render(panel: CaseworkerPanel | None, *, status: int = 200, oob: bool = False):
+    if panel is not None and panel.form is not None and not wants_fragment():
+        # without JavaScript a refused choice comes back on the form's own page
+        return make_response(render_template("worklists/caseworker_form.html", cw=panel), status)
     html = render_template("worklists/_caseworker.html", cw_panel=panel)
     if oob:
         html += flash_oob()
@@ -104,6 +111,21 @@ def caseworker(stay_id: int):
     if not wants_fragment():
         return redirect(_resident_url(stay))
     return _render(caseworker_panel(stay))
+
+
+@bp.get("/stays/<id:stay_id>/caseworker/form")
+def caseworker_form(stay_id: int):
+    """The choice of caseworkers: what the panel's folded section fetches when opened (htmx), or,
+    without JavaScript, a page of its own. Only for those who may assign, like the POST."""
+    stay = stay_or_404(stay_id)
+    if not may_assign(current_user, stay.facility_id):
+        abort(404)
+    panel = caseworker_panel(stay, with_form=True)
+    if panel is None:  # the stay has ended
+        return redirect(_resident_url(stay)) if not wants_fragment() else _render(None)
+    if wants_fragment():
+        return render_template("worklists/_caseworker_form.html", cw=panel)
+    return render_template("worklists/caseworker_form.html", cw=panel)
 
 
 @bp.post("/stays/<id:stay_id>/caseworker")

@@ -24,6 +24,7 @@ def test_assign_a_caseworker_and_follow_the_work_on_the_worklists(page, browser_
     page.evaluate("window.__marker = 'no reload'")
     panel = page.locator("#caseworker")
     expect(panel.locator(".empty")).to_be_visible()
+    panel.locator("summary").click()  # the choice is fetched when the fold is opened
     panel.locator("select[name='cw-caseworker']").select_option(str(caseworker_a.id))
     panel.locator("button[type=submit]").click()
     expect(page.locator("#caseworker")).to_contain_text("Ani Pekerja")
