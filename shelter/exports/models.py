@@ -47,6 +47,9 @@ class ExportJob(db.Model):
     file_name: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While running: when the runner last wrote a batch. A job running with no sign of life for
+    # ``service.STALE_AFTER`` was left by a runner that died; the next run takes it again.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     @property

@@ -37,6 +37,8 @@ log = logging.getLogger("shelter.exports")
 FORMATS = tuple(WRITERS)
 KEEP = timedelta(hours=24)
 BATCH_ROWS = 1000
+# A running export writes a batch every second or so: this long without one, its runner has died.
+STALE_AFTER = timedelta(minutes=10)
 
 
 class PersonalNotAllowed(Exception):
@@ -82,6 +84,7 @@ def _write(job: ExportJob, chosen: Selection, *, commit_batches: bool) -> None:
             writer.write(rows)
             offset += len(rows)
             job.done_rows = offset
+            job.heartbeat_at = utcnow()
             if commit_batches:
                 db.session.commit()
             if len(rows) < BATCH_ROWS:
@@ -150,11 +153,19 @@ def own_exports_query(user) -> sa.Select:
 
 # --- the scheduler's side -------------------------------------------------------------------------------
 
+def _runnable(now: datetime):
+    """SQL: queued, or running with no batch written for STALE_AFTER (its runner died mid-way)."""
+    return sa.or_(ExportJob.status == ExportStatus.QUEUED.value,
+                  sa.and_(ExportJob.status == ExportStatus.RUNNING.value,
+                          sa.or_(ExportJob.heartbeat_at.is_(None), ExportJob.heartbeat_at < now - STALE_AFTER)))
+
+
 def claim(job_id: int) -> bool:
-    """Take a queued job for this runner: true for exactly one of several runners asking at once."""
-    result = db.session.execute(sa.update(ExportJob).where(ExportJob.id == job_id,
-                                                           ExportJob.status == ExportStatus.QUEUED.value)
-                                .values(status=ExportStatus.RUNNING.value).execution_options(synchronize_session=False))
+    """Take a runnable job for this runner: true for exactly one of several runners asking at once."""
+    now = utcnow()
+    result = db.session.execute(sa.update(ExportJob).where(ExportJob.id == job_id, _runnable(now))
+                                .values(status=ExportStatus.RUNNING.value, heartbeat_at=now, done_rows=0)
+                                .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
 
@@ -171,6 +182,7 @@ def run_job(job_id: int) -> bool:
         if owner is None or not owner.is_active:
             raise NotFound
         chosen = _checked(owner, job.kind, job.format, job.filters, job.include_personal)
+        file_path(job).unlink(missing_ok=True)  # what a dead runner left half-written: from the first row
         _write(job, chosen, commit_batches=True)
         db.session.commit()
     except Exception as error:
@@ -183,8 +195,9 @@ def run_job(job_id: int) -> bool:
 
 
 def run_queued(limit: int = 5) -> int:
-    """The scheduler's job: run the oldest queued exports; how many this runner wrote."""
-    ids = list(db.session.scalars(sa.select(ExportJob.id).where(ExportJob.status == ExportStatus.QUEUED.value)
+    """The scheduler's job: run the oldest queued exports, and those a dead runner left half-written
+    (started again from the first row); how many this runner wrote."""
+    ids = list(db.session.scalars(sa.select(ExportJob.id).where(_runnable(utcnow()), ExportJob.expires_at > utcnow())
                                   .order_by(ExportJob.created_at, ExportJob.id).limit(limit)))
     db.session.commit()
     return sum(1 for job_id in ids if run_job(job_id))

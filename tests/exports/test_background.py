@@ -127,3 +127,32 @@ def test_the_claim_is_taken_once_when_two_runners_ask_at_once(world, login_as, a
         thread.join()
     assert sorted(results) == [False, True]
     assert jobs()[0].status == ExportStatus.RUNNING.value
+
+
+def test_a_job_left_half_written_by_a_dead_runner_is_taken_again_and_finished(world, login_as, app):
+    """A scheduler killed mid-export leaves the job "running" and part of its file: a live run (a batch
+    written within STALE_AFTER) is left alone; once silent that long, the next run starts it again from
+    the first row, over the half-written file, and the owner gets the whole list."""
+    client = login_as(world["caseworker"])
+    status_url = export(client, facility=str(world["a"].id)).headers["Location"]
+    [job] = jobs()
+    assert service.claim(job.id)  # the runner that will die
+    [job] = jobs()
+    service.export_directory()
+    service.file_path(job).write_text("id\n")  # its first, half batch
+    job.done_rows = 1
+    db.session.commit()
+
+    run_job(app, RUN_EXPORTS)  # within STALE_AFTER: perhaps alive; not touched
+    [job] = jobs()
+    assert job.status == "running" and job.done_rows == 1
+
+    with time_machine.travel(utcnow() + service.STALE_AFTER + timedelta(minutes=1), tick=False):
+        run_job(app, RUN_EXPORTS)
+        [job] = jobs()
+        assert job.status == "done" and job.done_rows == 2
+        login(client, world["caseworker"])
+        download = client.get(f"{status_url}/file")
+    assert download.status_code == 200
+    assert sorted(int(r[0]) for r in csv_rows(download)[1:]) == sorted(
+        [world["people"]["siti"].id, world["people"]["dewi"].id])
