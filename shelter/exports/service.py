@@ -12,8 +12,10 @@ the same NotFound); ``expire`` deletes the files and marks the jobs expired.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from flask import current_app
 from shelter import access
 from shelter.audit import service as audit
 from shelter.auth.models import User
-from shelter.db import utcnow
+from shelter.db import sqlite_begin_immediate, utcnow
 from shelter.exports import selections
 from shelter.exports.models import ExportJob, ExportStatus
 from shelter.exports.selections import NotFound, Selection
@@ -74,27 +76,50 @@ def _checked(user, kind: str, fmt: str, args, include_personal: bool) -> Selecti
     return chosen
 
 
+def _batches(statement: sa.Select, *, own_snapshot: bool) -> Iterator[list]:
+    """The statement's rows in batches of BATCH_ROWS, from one execution: one snapshot, so a row
+    changed while a long export is written (a follow-up whose due day moves) is neither written twice
+    nor missed, and no batch re-reads the rows before it (as an OFFSET would).
+
+    ``own_snapshot`` (the background run, which commits its progress after each batch): the rows are
+    streamed on a connection of their own (PostgreSQL: a server-side cursor); on SQLite that
+    connection only reads (BEGIN, not BEGIN IMMEDIATE), so the app's writers are not held up."""
+    if not own_snapshot:
+        yield from db.session.execute(statement).partitions(BATCH_ROWS)
+        return
+    reading = sqlite_begin_immediate.set(False)
+    try:
+        connection = db.engine.connect()
+        connection.begin()
+    finally:
+        sqlite_begin_immediate.reset(reading)
+    try:
+        result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(statement)
+        yield from result.partitions()
+    finally:
+        connection.close()
+
+
 def _write(job: ExportJob, chosen: Selection, *, commit_batches: bool) -> None:
     statement = chosen.statement(job.include_personal)
     writer = WRITERS[job.format](file_path(job), chosen.headers(job.include_personal))
+    done = 0
     try:
-        offset = 0
-        while True:
-            rows = db.session.execute(statement.limit(BATCH_ROWS).offset(offset)).all()
-            writer.write(rows)
-            offset += len(rows)
-            job.done_rows = offset
-            job.heartbeat_at = utcnow()
-            if commit_batches:
-                db.session.commit()
-            if len(rows) < BATCH_ROWS:
-                break
+        with contextlib.closing(_batches(statement, own_snapshot=commit_batches)) as batches:
+            for rows in batches:
+                writer.write(rows)
+                done += len(rows)
+                job.done_rows = done
+                job.heartbeat_at = utcnow()
+                if commit_batches:
+                    db.session.commit()
         writer.close()
     except BaseException:
         writer.abort()
         file_path(job).unlink(missing_ok=True)
         raise
-    job.total_rows = max(job.total_rows, offset)
+    job.done_rows = done
+    job.total_rows = max(job.total_rows, done)
     job.status = ExportStatus.DONE.value
     job.finished_at = utcnow()
 

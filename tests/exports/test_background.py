@@ -18,6 +18,7 @@ from shelter.db import utcnow
 from shelter.exports import service
 from shelter.exports.models import ExportStatus
 from shelter.extensions import db
+from shelter.followups.models import FollowUp
 from shelter.scheduler.jobs import JOBS, run_job
 from tests.conftest import audit_events, login, page_of
 from tests.exports.conftest import csv_rows, export, export_files, jobs
@@ -156,3 +157,47 @@ def test_a_job_left_half_written_by_a_dead_runner_is_taken_again_and_finished(wo
     assert download.status_code == 200
     assert sorted(int(r[0]) for r in csv_rows(download)[1:]) == sorted(
         [world["people"]["siti"].id, world["people"]["dewi"].id])
+
+
+def test_a_follow_up_moved_while_the_export_is_written_is_written_once(world, login_as, app, monkeypatch):
+    """The background run reads its rows in one statement (one snapshot), a batch at a time: a follow-up
+    whose due day moves past the others between two batches is not written a second time, and none
+    is skipped (batches by OFFSET over a changing list did both)."""
+    from datetime import date
+
+    from shelter.exports import writers
+    from shelter.stays.models import Stay
+
+    siti = world["people"]["siti"]
+    stay = Stay(resident_id=siti.id, facility_id=world["a"].id, admitted_at=utcnow() - timedelta(days=40),
+                discharged_at=utcnow() - timedelta(days=30), discharge_outcome="reunified")
+    db.session.add(stay)
+    db.session.flush()
+    due = [date(2026, 10, 1) + timedelta(days=n) for n in range(3)]
+    followups = [FollowUp(stay_id=stay.id, resident_id=siti.id, facility_id=world["a"].id, step=n + 1,
+                          offset_days=7 * (n + 1), due_on=day, planned_method="phone_call", status="open")
+                 for n, day in enumerate(due)]
+    db.session.add_all(followups)
+    db.session.commit()
+    ids = [f.id for f in followups]
+    client = login_as(world["caseworker"])
+    status_url = export(client, "followups", facility=str(world["a"].id)).headers["Location"]
+
+    monkeypatch.setattr(service, "BATCH_ROWS", 1)
+    write = writers.CsvWriter.write
+    moved = []
+
+    def write_then_move(self, rows):
+        write(self, rows)
+        if not moved:  # after the first batch (the earliest follow-up), it moves to the end of the list
+            db.session.execute(sa.update(FollowUp).where(FollowUp.id == ids[0]).values(due_on=date(2026, 12, 1)))
+            db.session.commit()
+            moved.append(ids[0])
+
+    monkeypatch.setattr(writers.CsvWriter, "write", write_then_move)
+    run_job(app, RUN_EXPORTS)
+    assert moved
+    [job] = jobs()
+    assert job.status == "done" and job.done_rows == 3
+    written = [int(r[0]) for r in csv_rows(client.get(f"{status_url}/file"))[1:]]
+    assert written == ids  # as the list stood when the run began: each once, none missed
