@@ -20,7 +20,6 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 from flask import has_app_context
-from hypothesis import settings as hypothesis_settings
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
@@ -36,12 +35,6 @@ pytest_plugins = ["tests.browser.fixtures", "tests.notifications.fixtures"]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
-
-
-# HYPOTHESIS_PROFILE=thorough: the availability state machine (tests/availability/test_equality.py) runs
-# its full 10 walks and shrinks the failures it is shown; the default profile is what `make test` and CI run.
-hypothesis_settings.register_profile("thorough", hypothesis_settings.get_profile("default"))
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_report_header(config):

@@ -9,7 +9,6 @@ forgets to update the counts."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta, timezone
 from itertools import count
 
@@ -211,16 +210,11 @@ def make_machine(admin):
     return Availability
 
 
-# HYPOTHESIS_PROFILE=thorough (the profile tests/conftest.py registers) runs 10 walks of 20 steps; the
-# default run, `make test` and CI, runs EXAMPLES of them, which still catch every forgetful write path below.
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
-EXAMPLES = 10 if THOROUGH else int(os.environ.get("EQUALITY_EXAMPLES", "5"))
-SETTINGS = settings(max_examples=EXAMPLES, stateful_step_count=20, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=10, stateful_step_count=20, deadline=None, derandomize=True,
                     suppress_health_check=list(HealthCheck))
 # The forgetful-path tests only need the machine to fail: the failing walk is not shrunk to a minimal one
-# (shrinking replayed it dozens of times, ~40 s on SQLite), unless the thorough profile runs.
-FINDS = SETTINGS if THOROUGH else settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
-
+# (shrinking replayed it dozens of times, ~40 s on SQLite). The equality test itself shrinks a failure.
+FINDS = settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 @pytest.mark.slow
 def test_the_stored_counts_equal_the_derivation_after_every_step(app, admin):

@@ -21,7 +21,7 @@ import pytest
 
 from shelter.auth.models import Role
 from tests.browser.axe import violations
-from tests.browser.phone import DESKTOP, PHONE, measure, menu_links, overlaps, too_small
+from tests.browser.phone import DESKTOP, PHONE, htmx_settled, measure, menu_links, overlaps, too_small
 from tests.browser.test_phone_layout import RECORD, check_page, demo_logins  # noqa: F401 (fixture)
 
 # The roles whose record pages were held to the phone layout (their lists lead to residents, facilities,
@@ -75,11 +75,13 @@ def test_every_page_of_a_role_fits_a_phone_and_has_no_serious_axe_violation(role
             layout += actions_first(page, path)
         else:
             page.goto(path)
+            htmx_settled(page)  # axe sees the sections the page loads by itself too
         axe += [f"{PHONE['width']}px {path}: {v}" for v in violations(page)]
 
     page.set_viewport_size(DESKTOP)
     for path in dict.fromkeys(links + records):
         page.goto(path)
+        htmx_settled(page)
         axe += [f"{DESKTOP['width']}px {path}: {v}" for v in violations(page)]
     assert not layout, "\n".join(layout)
     assert not axe, "\n".join(axe)
